@@ -1,0 +1,93 @@
+// common/http_check.cc — HTTP(S) readiness: one GET, verdict on status (and optionally body).
+#include <memory>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "common/status_macros.h"
+#include "common/url.h"
+#include "common/verdict.h"
+
+namespace noshell {
+namespace {
+
+constexpr size_t kMaxBody = 64 * 1024;
+
+class HttpCheck : public Check {
+ public:
+  HttpCheck(const Target& t, const CheckOptions& o) : target_(t), options_(o) {}
+  std::string Describe() const override { return target_.display; }
+
+  absl::Status Probe(absl::Time deadline) override {
+    NOSHELL_ASSIGN_OR_RETURN(Fd fd, ConnectTcp(target_.host, target_.port, deadline));
+    std::unique_ptr<Stream> stream;
+    if (target_.tls) {
+      NOSHELL_ASSIGN_OR_RETURN(stream, Stream::Tls(std::move(fd), target_.host, options_.tls, deadline));
+    } else {
+      stream = Stream::Plain(std::move(fd));
+    }
+    const bool default_port = target_.port == (target_.tls ? 443 : 80);
+    std::string host_header = default_port ? (target_.host.find(':') != std::string::npos
+                                                  ? absl::StrCat("[", target_.host, "]") : target_.host)
+                                           : JoinHostPort(target_.host, target_.port);
+    std::string req = absl::StrCat("GET ", target_.request, " HTTP/1.1\r\nHost: ", host_header,
+                                   "\r\nUser-Agent: noshell-healthcheck\r\nAccept: */*\r\nConnection: close\r\n");
+    if (!target_.user.empty() || target_.password.has_value()) {
+      absl::StrAppend(&req, "Authorization: Basic ",
+                      absl::Base64Escape(absl::StrCat(target_.user, ":", target_.password.value_or(""))), "\r\n");
+    }
+    req += "\r\n";
+    NOSHELL_RETURN_IF_ERROR(stream->WriteAll(req, deadline));
+
+    std::string buf;
+    std::optional<HttpHead> head;
+    char chunk[16384];
+    bool eof = false;
+    for (;;) {
+      if (!head.has_value()) {
+        NOSHELL_ASSIGN_OR_RETURN(head, ParseHttpHead(buf));
+      }
+      if (head.has_value()) {
+        if (options_.http_body.empty()) return HttpVerdict(*head, options_.http_status, "", "", true);
+        absl::string_view raw = absl::string_view(buf).substr(head->head_len);
+        bool complete = eof;
+        std::string body;
+        if (head->chunked) {
+          NOSHELL_ASSIGN_OR_RETURN(body, DecodeChunked(raw, &complete));
+          complete |= eof;
+        } else {
+          body = std::string(raw);
+          if (head->content_length.has_value() && body.size() >= *head->content_length) complete = true;
+        }
+        if (complete || body.size() >= kMaxBody) {
+          return HttpVerdict(*head, options_.http_status, body, options_.http_body, complete);
+        }
+      } else if (eof) {
+        return absl::UnavailableError("connection closed before a complete HTTP response");
+      }
+      absl::StatusOr<size_t> n = stream->Read(chunk, sizeof chunk, deadline);
+      if (!n.ok()) {
+        if (absl::IsDeadlineExceeded(n.status())) {
+          return absl::DeadlineExceededError(head.has_value() ? "timed out reading the response body"
+                                                              : "timed out waiting for the HTTP response");
+        }
+        return n.status();
+      }
+      if (*n == 0) eof = true;
+      buf.append(chunk, *n);
+    }
+  }
+
+ private:
+  Target target_;
+  CheckOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Check> NewHttpCheck(const Target& target, const CheckOptions& options) {
+  return std::make_unique<HttpCheck>(target, options);
+}
+
+}  // namespace noshell

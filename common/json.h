@@ -1,0 +1,16 @@
+// common/json.h — minimal JSON string escaping for our one-line outputs.
+#ifndef NOSHELL_COMMON_JSON_H_
+#define NOSHELL_COMMON_JSON_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace noshell {
+
+// `s` as a quoted JSON string; control characters and invalid UTF-8 bytes are escaped.
+std::string JsonQuote(absl::string_view s);
+
+}  // namespace noshell
+
+#endif  // NOSHELL_COMMON_JSON_H_

@@ -1,0 +1,92 @@
+// common/net.h — deadline-bounded name resolution, connection and byte streams (plain or TLS).
+// Every call takes an absolute deadline and returns kDeadlineExceeded, naming the step it was in,
+// when it passes. Nothing here blocks past the deadline: getaddrinfo runs on a helper thread that
+// is abandoned if it does not answer in time.
+#ifndef NOSHELL_COMMON_NET_H_
+#define NOSHELL_COMMON_NET_H_
+
+#include <sys/socket.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+
+namespace noshell {
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd();
+  int get() const { return fd_; }
+  int release() { int f = fd_; fd_ = -1; return f; }
+  bool valid() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+struct Address {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  std::string text;  // "127.0.0.1" or "::1"
+};
+
+// All addresses of host:port (IPv6 and IPv4, in getaddrinfo order). Numeric hosts resolve without
+// a lookup. kUnavailable when the name does not resolve, kDeadlineExceeded on timeout.
+absl::StatusOr<std::vector<Address>> Resolve(absl::string_view host, int port, absl::Time deadline);
+
+// Connects to the first address of host:port that accepts, trying every resolved address: the next
+// one starts as soon as the previous fails, or after a short stagger when it hangs (RFC 8305).
+// `connected_to` (optional) receives the address used.
+absl::StatusOr<Fd> ConnectTcp(absl::string_view host, int port, absl::Time deadline,
+                              std::string* connected_to = nullptr);
+absl::StatusOr<Fd> ConnectUnix(absl::string_view path, absl::Time deadline);
+
+// Polls `fd` for `events` until ready. `what` names the step in the timeout message.
+absl::Status WaitFd(int fd, short events, absl::Time deadline, absl::string_view what);
+
+// An errno as a Status: ECONNREFUSED and friends are kUnavailable (retry), the rest kUnknown.
+absl::Status ErrnoStatus(int err, absl::string_view context);
+
+struct TlsOptions {
+  std::string ca_file;    // PEM bundle; empty means the system store
+  bool insecure = false;  // skip certificate and host name verification (explicit opt-out)
+};
+
+// A connected byte stream, plain or TLS. Not thread-safe.
+class Stream {
+ public:
+  ~Stream();
+  static std::unique_ptr<Stream> Plain(Fd fd);
+  // Runs the TLS handshake, verifying the peer against `server_name` (a host name or IP literal).
+  static absl::StatusOr<std::unique_ptr<Stream>> Tls(Fd fd, absl::string_view server_name,
+                                                     const TlsOptions& options, absl::Time deadline);
+
+  absl::Status WriteAll(absl::string_view data, absl::Time deadline);
+  // Reads up to `n` bytes; 0 means the peer closed the stream.
+  absl::StatusOr<size_t> Read(char* buf, size_t n, absl::Time deadline);
+  int fd() const { return fd_.get(); }
+
+ private:
+  explicit Stream(Fd fd) : fd_(std::move(fd)) {}
+  Fd fd_;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+};
+
+}  // namespace noshell
+
+#endif  // NOSHELL_COMMON_NET_H_

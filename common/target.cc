@@ -1,0 +1,271 @@
+// common/target.cc — target string parsing for every kind.
+#include "common/target.h"
+
+#include <memory>
+
+#include <libpq-fe.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/redact.h"
+#include "common/status_macros.h"
+#include "common/url.h"
+
+namespace noshell {
+namespace {
+
+absl::Status Bad(absl::string_view target, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("target ", RedactTarget(target), ": ", why));
+}
+
+// Our own per-target options, allowed per kind.
+bool IsOwnOption(TargetKind kind, absl::string_view key) {
+  switch (kind) {
+    case TargetKind::kPostgres: return key == "check" || key == "query" || key == "role";
+    case TargetKind::kRedis: return key == "role" || key == "ca_file" || key == "insecure" || key == "db";
+    case TargetKind::kFile: return key == "max_age";
+    default: return false;
+  }
+}
+
+absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
+  t->kind = TargetKind::kPostgres;
+  std::string conninfo;
+  if (absl::StrContains(text, "://")) {
+    // postgresql+asyncpg://, postgres+psycopg://, jdbc:postgresql:// all mean postgresql://.
+    absl::string_view rest = text.substr(text.find("://") + 3);
+    auto url = ParseUrl(text);
+    if (!url.ok()) return Bad(text, url.status().message());
+    // Rebuild the query without our own options; asyncpg's ssl= means libpq's sslmode=.
+    std::vector<std::string> kept;
+    for (const auto& [k, v] : url->query) {
+      if (IsOwnOption(TargetKind::kPostgres, k)) {
+        t->options[k] = v;
+      } else if (k == "ssl") {
+        kept.push_back(absl::StrCat("sslmode=", v == "true" ? "require" : v));
+      } else {
+        kept.push_back(absl::StrCat(k, "=", v));
+      }
+    }
+    size_t q = rest.find('?');
+    absl::string_view before_query = rest.substr(0, q);
+    conninfo = absl::StrCat("postgresql://", before_query);
+    if (!kept.empty()) {
+      // Values were decoded above; libpq decodes again, so re-escape the few characters that matter.
+      std::vector<std::string> escaped;
+      for (const std::string& kv : kept) {
+        std::string e;
+        for (char c : kv) {
+          if (c == '%' || c == '&' || c == '#' || c == ' ' || c == '+') {
+            absl::StrAppend(&e, "%", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+          } else {
+            e.push_back(c);
+          }
+        }
+        // Keep the first '=' literal.
+        size_t eq = kv.find('=');
+        std::string key = kv.substr(0, eq);
+        escaped.push_back(absl::StrCat(key, "=", e.substr(key.size() + 1)));
+      }
+      absl::StrAppend(&conninfo, "?", absl::StrJoin(escaped, "&"));
+    }
+  } else {
+    conninfo = std::string(text);
+  }
+
+  char* err = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> opts(
+      PQconninfoParse(conninfo.c_str(), &err), &PQconninfoFree);
+  if (opts == nullptr) {
+    std::string why = err != nullptr ? std::string(absl::StripTrailingAsciiWhitespace(err))
+                                     : "cannot parse connection string";
+    PQfreemem(err);
+    return Bad(text, why);
+  }
+  for (PQconninfoOption* o = opts.get(); o->keyword != nullptr; ++o) {
+    if (o->val != nullptr && o->val[0] != '\0') t->pg_params.emplace_back(o->keyword, o->val);
+  }
+  // PG* variables fill what the target leaves out; PGPASSWORD may come from PGPASSWORD_FILE.
+  struct EnvDefault { const char* key; const char* var; };
+  for (const EnvDefault& d : {EnvDefault{"host", "PGHOST"}, EnvDefault{"port", "PGPORT"},
+                              EnvDefault{"user", "PGUSER"}, EnvDefault{"dbname", "PGDATABASE"}}) {
+    if (PgParam(*t, d.key).empty()) {
+      if (auto v = env.Get(d.var); v.has_value() && !v->empty()) t->pg_params.emplace_back(d.key, *v);
+    }
+  }
+  if (PgParam(*t, "password").empty()) {
+    auto pw = GetSecret(env, "PGPASSWORD");
+    if (!pw.ok()) return Bad(text, pw.status().message());
+    if (pw->has_value()) t->pg_params.emplace_back("password", **pw);
+  } else {
+    Redactor::Global().Add(PgParam(*t, "password"));
+  }
+
+  for (const auto& [k, v] : t->options) {
+    if (k == "check" && v != "login" && v != "ping") return Bad(text, "check= must be login or ping");
+    if (k == "role" && v != "primary" && v != "standby" && v != "read-write") {
+      return Bad(text, "role= must be primary, standby or read-write");
+    }
+  }
+  std::string host = PgParam(*t, "host");
+  if (host.empty()) host = PgParam(*t, "hostaddr");
+  std::string port = PgParam(*t, "port");
+  std::string user = PgParam(*t, "user");
+  std::string db = PgParam(*t, "dbname");
+  t->display = absl::StrCat("postgres://", user.empty() ? "" : absl::StrCat(user, "@"),
+                            host.empty() ? "/var/run/postgresql" : host,
+                            port.empty() ? "" : absl::StrCat(":", port), db.empty() ? "" : "/", db);
+  t->display = Redactor::Global().Scrub(t->display);
+  return absl::OkStatus();
+}
+
+absl::Status ParseRedis(absl::string_view text, const Env& env, const Url& url, Target* t) {
+  t->kind = TargetKind::kRedis;
+  t->tls = url.scheme == "rediss";
+  t->host = url.host.empty() ? "localhost" : url.host;
+  t->port = url.port.value_or(6379);
+  t->user = url.user;
+  t->password = url.password;
+  if (t->password.has_value() && t->password->empty()) t->password.reset();
+  if (!t->password.has_value()) {
+    auto pw = GetSecret(env, "REDISCLI_AUTH");
+    if (!pw.ok()) return Bad(text, pw.status().message());
+    t->password = *pw;
+  } else {
+    Redactor::Global().Add(*t->password);
+  }
+  absl::string_view db = absl::StripPrefix(url.path, "/");
+  if (auto it = t->options.find("db"); it != t->options.end()) db = it->second;
+  if (!db.empty() && (!absl::SimpleAtoi(db, &t->redis_db) || t->redis_db < 0)) {
+    return Bad(text, absl::StrCat("database \"", db, "\" is not a number"));
+  }
+  if (auto it = t->options.find("role"); it != t->options.end() && it->second != "master" &&
+                                         it->second != "replica") {
+    return Bad(text, "role= must be master or replica");
+  }
+  t->display = absl::StrCat(url.scheme, "://", t->user.empty() ? "" : absl::StrCat(t->user, "@"),
+                            JoinHostPort(t->host, t->port), "/", t->redis_db);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::string_view TargetKindName(TargetKind kind) {
+  switch (kind) {
+    case TargetKind::kPostgres: return "postgres";
+    case TargetKind::kRedis: return "redis";
+    case TargetKind::kTcp: return "tcp";
+    case TargetKind::kUnix: return "unix";
+    case TargetKind::kHttp: return "http";
+    case TargetKind::kFile: return "file";
+  }
+  return "unknown";
+}
+
+std::string PgParam(const Target& t, absl::string_view key) {
+  for (const auto& [k, v] : t.pg_params) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+absl::StatusOr<Target> ParseTarget(absl::string_view text, const Env& env) {
+  text = absl::StripAsciiWhitespace(text);
+  if (text.empty()) return absl::InvalidArgumentError("empty target");
+  if (absl::StartsWith(text, "env:")) {
+    absl::string_view name = text.substr(4);
+    if (name.empty()) return absl::InvalidArgumentError("target env: names no variable");
+    auto value = GetSecret(env, name, WholeValue::kMayContainSecret);
+    if (!value.ok()) return absl::InvalidArgumentError(absl::StrCat("target ", text, ": ", value.status().message()));
+    if (!value->has_value() || (*value)->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("target ", text, ": ", name, " is not set or empty"));
+    }
+    // The whole value may embed credentials: scrub it from all output.
+    return ParseTarget(**value, env);
+  }
+
+  Target t;
+  size_t sep = text.find("://");
+  if (sep == absl::string_view::npos) {
+    if (absl::StrContains(text, '=')) {
+      NOSHELL_RETURN_IF_ERROR(ParsePostgres(text, env, &t));
+      return t;
+    }
+    return Bad(text,
+               "not a target: want postgres://, redis://, rediss://, tcp://host:port, unix:///path, "
+               "http(s)://, file:///path, a libpq key=value string or env:NAME");
+  }
+  std::string scheme = absl::AsciiStrToLower(text.substr(0, sep));
+  if (scheme == "postgres" || scheme == "postgresql" || scheme == "jdbc:postgresql" ||
+      absl::StartsWith(scheme, "postgresql+") || absl::StartsWith(scheme, "postgres+")) {
+    NOSHELL_RETURN_IF_ERROR(ParsePostgres(text, env, &t));
+    return t;
+  }
+
+  auto url = ParseUrl(text);
+  if (!url.ok()) return Bad(text, url.status().message());
+  if (scheme == "redis" || scheme == "rediss") t.kind = TargetKind::kRedis;
+  else if (scheme == "tcp") t.kind = TargetKind::kTcp;
+  else if (scheme == "unix") t.kind = TargetKind::kUnix;
+  else if (scheme == "http" || scheme == "https") t.kind = TargetKind::kHttp;
+  else if (scheme == "file") t.kind = TargetKind::kFile;
+  else return Bad(text, absl::StrCat("unknown scheme \"", scheme, "\""));
+
+  if (t.kind != TargetKind::kHttp) {
+    for (const auto& [k, v] : url->query) {
+      if (!IsOwnOption(t.kind, k)) {
+        return Bad(text, absl::StrCat("unknown option \"", k, "\" for a ", scheme, " target"));
+      }
+      t.options[k] = v;
+    }
+  }
+
+  switch (t.kind) {
+    case TargetKind::kRedis:
+      NOSHELL_RETURN_IF_ERROR(ParseRedis(text, env, *url, &t));
+      break;
+    case TargetKind::kTcp:
+      if (url->host.empty() || !url->port.has_value()) return Bad(text, "want tcp://host:port");
+      t.host = url->host;
+      t.port = *url->port;
+      t.display = absl::StrCat("tcp://", JoinHostPort(t.host, t.port));
+      break;
+    case TargetKind::kUnix:
+    case TargetKind::kFile:
+      if (!url->host.empty() && url->host != "localhost") {
+        return Bad(text, absl::StrCat("want ", scheme, ":///absolute/path (three slashes)"));
+      }
+      if (url->path.empty() || url->path[0] != '/') return Bad(text, "path must be absolute");
+      t.path = url->path;
+      t.display = absl::StrCat(scheme, "://", t.path);
+      if (t.kind == TargetKind::kFile) {
+        if (auto it = t.options.find("max_age"); it != t.options.end()) {
+          absl::Duration d;
+          if (!absl::ParseDuration(it->second, &d) || d <= absl::ZeroDuration()) {
+            return Bad(text, absl::StrCat("max_age=", it->second, " is not a positive duration such as 30s"));
+          }
+        }
+      }
+      break;
+    case TargetKind::kHttp:
+      if (url->host.empty()) return Bad(text, "no host");
+      t.tls = scheme == "https";
+      t.host = url->host;
+      t.port = url->port.value_or(t.tls ? 443 : 80);
+      t.request = url->raw_path_and_query;
+      t.user = url->user;
+      t.password = url->password;
+      if (t.password.has_value()) Redactor::Global().Add(*t.password);
+      t.display = RedactTarget(text);
+      break;
+    case TargetKind::kPostgres:
+      break;
+  }
+  return t;
+}
+
+}  // namespace noshell

@@ -1,0 +1,39 @@
+// common/url.h — a small, strict URL parser for target strings (RFC 3986 subset, no I/O).
+#ifndef NOSHELL_COMMON_URL_H_
+#define NOSHELL_COMMON_URL_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace noshell {
+
+struct Url {
+  std::string scheme;                    // lower-case, e.g. "redis"
+  std::string user;                      // percent-decoded
+  std::optional<std::string> password;   // percent-decoded; nullopt when absent
+  std::string host;                      // percent-decoded, IPv6 without brackets
+  std::optional<int> port;
+  std::string path;                      // percent-decoded
+  std::string raw_path_and_query;        // as written, for an HTTP request line ("/" if empty)
+  std::vector<std::pair<std::string, std::string>> query;  // percent-decoded, in order
+  std::string fragment;
+};
+
+// Parses "scheme://[user[:password]@]host[:port][/path][?query][#fragment]". Errors are
+// kInvalidArgument and never contain the password.
+absl::StatusOr<Url> ParseUrl(absl::string_view text);
+
+// Decodes %XX escapes (and, when `plus_is_space`, '+'). Malformed escapes are an error.
+absl::StatusOr<std::string> PercentDecode(absl::string_view s, bool plus_is_space = false);
+
+// "host:port", with brackets around IPv6 literals.
+std::string JoinHostPort(absl::string_view host, int port);
+
+}  // namespace noshell
+
+#endif  // NOSHELL_COMMON_URL_H_

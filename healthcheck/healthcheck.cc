@@ -1,0 +1,280 @@
+// healthcheck/healthcheck.cc — option parsing, concurrent probing and output.
+#include "healthcheck/healthcheck.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/exit_codes.h"
+#include "common/flags.h"
+#include "common/json.h"
+#include "common/redact.h"
+#include "common/status_macros.h"
+#include "common/target.h"
+#include "spdlog/spdlog.h"
+
+namespace noshell {
+namespace {
+
+// How long past the deadline we wait for a check to report its own, more precise, timeout.
+constexpr absl::Duration kReportGrace = absl::Milliseconds(15);
+
+std::vector<FlagSpec> Specs() {
+  return {
+      {"timeout", "HEALTHCHECK_TIMEOUT", "DURATION",
+       "overall deadline for all targets: DNS, connect, TLS, login and query (default 800ms)"},
+      {"format", "HEALTHCHECK_FORMAT", "text|json", "output format (default text)"},
+      {"mode", "HEALTHCHECK_MODE", "readiness|liveness",
+       "liveness counts Postgres starting up (57P03) and Redis LOADING as alive (default readiness)"},
+      {"pg-check", "HEALTHCHECK_PG_CHECK", "login|ping",
+       "login: full login and query (default); ping: pg_isready semantics, no credentials needed"},
+      {"pg-query", "HEALTHCHECK_PG_QUERY", "SQL", "query whose first value must be true (default SELECT 1)"},
+      {"pg-role", "HEALTHCHECK_PG_ROLE", "primary|standby|read-write", "required server role"},
+      {"redis-role", "HEALTHCHECK_REDIS_ROLE", "master|replica",
+       "required role; a replica must have its master link up"},
+      {"http-status", "HEALTHCHECK_HTTP_STATUS", "RANGES", "healthy HTTP statuses (default 200-399)"},
+      {"http-body", "HEALTHCHECK_HTTP_BODY", "TEXT", "text the HTTP response body must contain"},
+      {"ca-file", "HEALTHCHECK_CA_FILE", "PATH", "CA bundle for https:// and rediss:// (default: system store)"},
+      {"insecure", "HEALTHCHECK_INSECURE", "", "do not verify TLS certificates of https:// and rediss://"},
+      {"max-age", "HEALTHCHECK_MAX_AGE", "DURATION", "maximum age of file:// heartbeat files (default 60s)"},
+      {"log-level", "HEALTHCHECK_LOG_LEVEL", "LEVEL", "stderr log level: debug, info, warn, error, off (default warn)"},
+      {"targets", "HEALTHCHECK_TARGETS", "TARGET",
+       "targets, when none are given as arguments (environment: whitespace-separated)", true},
+  };
+}
+
+constexpr char kUsageHead[] =
+    "usage: healthcheck [options] TARGET...\n"
+    "\n"
+    "Checks every TARGET once, concurrently, under one deadline. Exit 0 if all are healthy, 1 otherwise.\n"
+    "\n"
+    "Targets:\n"
+    "  postgres://user@host:5432/db   also postgresql://, postgresql+asyncpg://, libpq key=value, PG* variables\n"
+    "  redis://[user:pass@]host:6379/0   rediss:// for TLS; password also from REDISCLI_AUTH(_FILE)\n"
+    "  tcp://host:port   unix:///path/to.sock   http://host/path   https://host/path\n"
+    "  file:///path/to/heartbeat[?max_age=30s]\n"
+    "  env:NAME   the target is the value of $NAME (or the file in $NAME_FILE): no secret on the command line\n"
+    "\n"
+    "Options (each also read from the environment variable shown):\n";
+
+std::string FormatElapsed(absl::Duration d) {
+  return absl::StrCat(absl::ToInt64Milliseconds(d), "ms");
+}
+
+std::string Truncate(std::string s, size_t max) {
+  if (s.size() <= max) return s;
+  s.resize(max > 3 ? max - 3 : max);
+  return s + "...";
+}
+
+}  // namespace
+
+absl::StatusOr<HealthcheckConfig> ParseHealthcheckArgs(int argc, const char* const* argv, const Env& env,
+                                                       std::string* help_text) {
+  Flags flags(Specs());
+  NOSHELL_RETURN_IF_ERROR(flags.Parse(argc, argv, env));
+  HealthcheckConfig c;
+  if (flags.help()) {
+    *help_text = absl::StrCat(kUsageHead, flags.Usage(), "\nSee README.md for every target option and exit code.\n");
+    return c;
+  }
+  if (flags.version()) {
+    *help_text = "healthcheck (noshell) 0.1.0\n";
+    return c;
+  }
+  if (!flags.after_dashes().empty()) {
+    return absl::InvalidArgumentError("unexpected arguments after --");
+  }
+  c.targets = flags.positional();
+  if (c.targets.empty()) c.targets = flags.GetAll("targets");
+  if (c.targets.empty()) {
+    return absl::InvalidArgumentError("no targets: give at least one TARGET or set HEALTHCHECK_TARGETS (see --help)");
+  }
+  if (flags.Has("timeout")) {
+    if (!absl::ParseDuration(flags.Get("timeout"), &c.timeout) || c.timeout <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat("--timeout=", flags.Get("timeout"),
+                                                     ": want a positive duration such as 500ms or 2s"));
+    }
+  }
+  NOSHELL_ASSIGN_OR_RETURN(c.format, ParseOutputFormat(flags.Get("format", "text")));
+  std::string mode = flags.Get("mode", "readiness");
+  if (mode == "liveness") c.check.mode = ProbeMode::kLiveness;
+  else if (mode != "readiness") return absl::InvalidArgumentError(absl::StrCat("--mode=", mode, ": want readiness or liveness"));
+  c.check.pg_check = flags.Get("pg-check", "login");
+  if (c.check.pg_check != "login" && c.check.pg_check != "ping") {
+    return absl::InvalidArgumentError(absl::StrCat("--pg-check=", c.check.pg_check, ": want login or ping"));
+  }
+  c.check.pg_query = flags.Get("pg-query");
+  c.check.pg_role = flags.Get("pg-role");
+  if (!c.check.pg_role.empty() && c.check.pg_role != "primary" && c.check.pg_role != "standby" &&
+      c.check.pg_role != "read-write") {
+    return absl::InvalidArgumentError(absl::StrCat("--pg-role=", c.check.pg_role, ": want primary, standby or read-write"));
+  }
+  c.check.redis_role = flags.Get("redis-role");
+  if (!c.check.redis_role.empty() && c.check.redis_role != "master" && c.check.redis_role != "replica") {
+    return absl::InvalidArgumentError(absl::StrCat("--redis-role=", c.check.redis_role, ": want master or replica"));
+  }
+  if (flags.Has("http-status")) {
+    auto ranges = ParseStatusRanges(flags.Get("http-status"));
+    if (!ranges.ok()) return absl::InvalidArgumentError(absl::StrCat("--http-status: ", ranges.status().message()));
+    c.check.http_status = *ranges;
+  }
+  c.check.http_body = flags.Get("http-body");
+  c.check.tls.ca_file = flags.Get("ca-file");
+  NOSHELL_ASSIGN_OR_RETURN(c.check.tls.insecure, flags.GetBool("insecure"));
+  if (flags.Has("max-age")) {
+    if (!absl::ParseDuration(flags.Get("max-age"), &c.check.file_max_age) ||
+        c.check.file_max_age <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat("--max-age=", flags.Get("max-age"), ": want a positive duration such as 30s"));
+    }
+  }
+  c.log_level = flags.Get("log-level", "warn");
+  return c;
+}
+
+std::vector<TargetResult> RunChecks(std::vector<std::unique_ptr<Check>> checks, absl::Time deadline,
+                                    bool* abandoned) {
+  struct Shared {
+    absl::Mutex mu;
+    std::vector<std::optional<TargetResult>> results;
+    size_t done = 0;
+  };
+  auto shared = std::make_shared<Shared>();
+  shared->results.resize(checks.size());
+  const absl::Time start = absl::Now();
+  std::vector<std::string> names;
+  for (size_t i = 0; i < checks.size(); ++i) {
+    names.push_back(checks[i]->Describe());
+    std::thread([shared, i, check = std::move(checks[i]), deadline, start] {
+      absl::Status s = check->Probe(deadline);
+      TargetResult r{check->Describe(),
+                     s.ok() ? s : absl::Status(s.code(), Redactor::Global().Scrub(s.message())),
+                     absl::Now() - start};
+      absl::MutexLock lock(&shared->mu);
+      shared->results[i] = std::move(r);
+      ++shared->done;
+    }).detach();
+  }
+  std::vector<TargetResult> out;
+  absl::MutexLock lock(&shared->mu);
+  const size_t total = names.size();
+  auto all_done = [&shared, total] { return shared->done == total; };
+  shared->mu.AwaitWithDeadline(absl::Condition(&all_done), deadline + kReportGrace);
+  *abandoned = shared->done != total;
+  for (size_t i = 0; i < total; ++i) {
+    if (shared->results[i].has_value()) {
+      out.push_back(*shared->results[i]);
+    } else {
+      out.push_back({names[i], absl::DeadlineExceededError(absl::StrCat("timed out after ", FormatElapsed(deadline - start))),
+                     absl::Now() - start});
+    }
+  }
+  return out;
+}
+
+std::string FormatResults(const std::vector<TargetResult>& results, OutputFormat format, absl::Duration total) {
+  // Each target gets an equal share of Docker's 4 KiB; reasons are cut to fit.
+  const size_t n = std::max<size_t>(results.size(), 1);
+  const size_t budget = (kMaxOutputBytes - 200) / n;
+  const size_t line_max = std::max<size_t>(budget, 60);
+  bool healthy = true;
+  for (const TargetResult& r : results) healthy &= r.status.ok();
+  std::string out;
+  if (format == OutputFormat::kJson) {
+    absl::StrAppend(&out, "{\"healthy\":", healthy ? "true" : "false", ",\"elapsed_ms\":",
+                    absl::ToInt64Milliseconds(total), ",\"targets\":[");
+    size_t shown = 0;
+    for (const TargetResult& r : results) {
+      std::string reason = Truncate(std::string(r.status.message()), line_max / 2);
+      std::string entry = absl::StrCat(shown > 0 ? "," : "", "{\"target\":", JsonQuote(Truncate(r.target, line_max / 3)),
+                                       ",\"healthy\":", r.status.ok() ? "true" : "false", ",\"elapsed_ms\":",
+                                       absl::ToInt64Milliseconds(r.elapsed));
+      if (!r.status.ok()) {
+        absl::StrAppend(&entry, ",\"code\":", JsonQuote(absl::AsciiStrToLower(absl::StatusCodeToString(r.status.code()))),
+                        ",\"reason\":", JsonQuote(reason));
+      }
+      entry += "}";
+      if (out.size() + entry.size() + 40 > kMaxOutputBytes) break;
+      out += entry;
+      ++shown;
+    }
+    absl::StrAppend(&out, "]");
+    if (shown < results.size()) absl::StrAppend(&out, ",\"omitted\":", results.size() - shown);
+    absl::StrAppend(&out, "}\n");
+  } else {
+    size_t shown = 0;
+    for (const TargetResult& r : results) {
+      std::string line = absl::StrCat(r.status.ok() ? "ok   " : "FAIL ", r.target, " ", FormatElapsed(r.elapsed));
+      if (!r.status.ok()) absl::StrAppend(&line, ": ", r.status.message());
+      line = Truncate(std::move(line), line_max) + "\n";
+      if (out.size() + line.size() + 40 > kMaxOutputBytes) break;
+      out += line;
+      ++shown;
+    }
+    if (shown < results.size()) absl::StrAppend(&out, "... ", results.size() - shown, " more targets not shown\n");
+  }
+  return Redactor::Global().Scrub(out);
+}
+
+int HealthcheckMain(int argc, const char* const* argv, const Env& env) {
+  const absl::Time start = absl::Now();
+  std::string help;
+  auto config = ParseHealthcheckArgs(argc, argv, env, &help);
+  if (!config.ok()) {
+    std::string msg = Redactor::Global().Scrub(absl::StrCat("healthcheck: ", config.status().message(), "\n"));
+    std::fputs(msg.c_str(), stderr);
+    return kExitUnhealthy;
+  }
+  if (!help.empty()) {
+    std::fputs(help.c_str(), stdout);
+    return kExitHealthy;
+  }
+  if (absl::Status s = InitLogging("healthcheck", config->format, config->log_level); !s.ok()) {
+    std::fprintf(stderr, "healthcheck: %s\n", std::string(s.message()).c_str());
+    return kExitUnhealthy;
+  }
+  const absl::Time deadline = start + config->timeout;
+  std::vector<std::unique_ptr<Check>> checks;
+  std::vector<std::string> errors;
+  for (const std::string& text : config->targets) {
+    auto target = ParseTarget(text, env);
+    if (!target.ok()) {
+      errors.push_back(std::string(target.status().message()));
+      continue;
+    }
+    auto check = MakeCheck(*target, config->check);
+    if (!check.ok()) {
+      errors.push_back(std::string(check.status().message()));
+      continue;
+    }
+    checks.push_back(*std::move(check));
+  }
+  if (!errors.empty()) {
+    std::string msg = Redactor::Global().Scrub(absl::StrCat("healthcheck: ", absl::StrJoin(errors, "\nhealthcheck: "), "\n"));
+    std::fputs(msg.c_str(), stderr);
+    return kExitUnhealthy;
+  }
+  bool abandoned = false;
+  std::vector<TargetResult> results = RunChecks(std::move(checks), deadline, &abandoned);
+  bool healthy = true;
+  for (const TargetResult& r : results) {
+    healthy &= r.status.ok();
+    spdlog::debug("{} {} after {}", r.target, r.status.ok() ? "ok" : std::string(r.status.message()),
+                  FormatElapsed(r.elapsed));
+  }
+  std::string out = FormatResults(results, config->format, absl::Now() - start);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const int code = healthy ? kExitHealthy : kExitUnhealthy;
+  // A probe thread still running would use its check after main returns: leave at once.
+  if (abandoned) std::_Exit(code);
+  return code;
+}
+
+}  // namespace noshell

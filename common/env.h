@@ -2,6 +2,7 @@
 #ifndef NOSHELL_COMMON_ENV_H_
 #define NOSHELL_COMMON_ENV_H_
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@ class MapEnv : public Env {
  public:
   MapEnv() = default;
   explicit MapEnv(std::map<std::string, std::string> vars) : vars_(std::move(vars)) {}
+  MapEnv(std::initializer_list<std::pair<const std::string, std::string>> vars) : vars_(vars) {}
   std::optional<std::string> Get(absl::string_view name) const override;
   void Set(std::string name, std::string value) { vars_[std::move(name)] = std::move(value); }
 

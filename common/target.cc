@@ -38,11 +38,20 @@ absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
   if (absl::StrContains(text, "://")) {
     // postgresql+asyncpg://, postgres+psycopg://, jdbc:postgresql:// all mean postgresql://.
     absl::string_view rest = text.substr(text.find("://") + 3);
-    auto url = ParseUrl(text);
-    if (!url.ok()) return Bad(text, url.status().message());
+    // Only the query is ours to read; libpq parses the rest (multi-host lists included).
+    std::vector<std::pair<std::string, std::string>> query;
+    if (size_t qpos = rest.find('?'); qpos != absl::string_view::npos) {
+      for (absl::string_view pair : absl::StrSplit(rest.substr(qpos + 1), '&', absl::SkipEmpty())) {
+        std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+        auto k = PercentDecode(kv.first, true);
+        auto v = PercentDecode(kv.second, true);
+        if (!k.ok() || !v.ok()) return Bad(text, "query: malformed %-escape");
+        query.emplace_back(*k, *v);
+      }
+    }
     // Rebuild the query without our own options; asyncpg's ssl= means libpq's sslmode=.
     std::vector<std::string> kept;
-    for (const auto& [k, v] : url->query) {
+    for (const auto& [k, v] : query) {
       if (IsOwnOption(TargetKind::kPostgres, k)) {
         t->options[k] = v;
       } else if (k == "ssl") {

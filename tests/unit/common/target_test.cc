@@ -1,0 +1,154 @@
+// Target parsing for every kind and form.
+#include "common/target.h"
+
+#include <cstdio>
+
+#include "common/redact.h"
+#include "gtest/gtest.h"
+
+namespace noshell {
+namespace {
+
+absl::StatusOr<Target> Parse(const std::string& s, const MapEnv& env = MapEnv()) { return ParseTarget(s, env); }
+
+TEST(TargetTest, PostgresUrlForms) {
+  for (const char* in : {"postgres://app:pw1234@db:5433/appdb", "postgresql://app:pw1234@db:5433/appdb",
+                         "postgresql+asyncpg://app:pw1234@db:5433/appdb", "postgres+psycopg://app:pw1234@db:5433/appdb",
+                         "jdbc:postgresql://db:5433/appdb?user=app&password=pw1234",
+                         "host=db port=5433 dbname=appdb user=app password=pw1234"}) {
+    auto t = Parse(in);
+    ASSERT_TRUE(t.ok()) << in << ": " << t.status();
+    EXPECT_EQ(t->kind, TargetKind::kPostgres) << in;
+    EXPECT_EQ(PgParam(*t, "host"), "db") << in;
+    EXPECT_EQ(PgParam(*t, "port"), "5433") << in;
+    EXPECT_EQ(PgParam(*t, "dbname"), "appdb") << in;
+    EXPECT_EQ(PgParam(*t, "user"), "app") << in;
+    EXPECT_EQ(PgParam(*t, "password"), "pw1234") << in;
+    EXPECT_EQ(t->display, "postgres://app@db:5433/appdb") << in;
+  }
+}
+
+TEST(TargetTest, PostgresMultiHostUrl) {
+  auto t = Parse("postgres://u@h1:5432,h2:5433/db?target_session_attrs=any");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(PgParam(*t, "host"), "h1,h2");
+  EXPECT_EQ(PgParam(*t, "port"), "5432,5433");
+}
+
+TEST(TargetTest, PostgresOwnOptionsAreStrippedBeforeLibpq) {
+  auto t = Parse("postgres://db/app?sslmode=disable&role=standby&query=select%20true&check=login");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->options.at("role"), "standby");
+  EXPECT_EQ(t->options.at("query"), "select true");
+  EXPECT_EQ(PgParam(*t, "sslmode"), "disable");
+  EXPECT_EQ(PgParam(*t, "role"), "");
+}
+
+TEST(TargetTest, AsyncpgSslParameterBecomesSslmode) {
+  auto t = Parse("postgresql+asyncpg://u@db/app?ssl=require");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(PgParam(*t, "sslmode"), "require");
+}
+
+TEST(TargetTest, PostgresFromPgEnvironmentAndPasswordFile) {
+  char path[] = "/tmp/noshell_pgpw_XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_EQ(write(fd, "filepass99\n", 11), 11);
+  close(fd);
+  MapEnv env{{"PGHOST", "envhost"}, {"PGPORT", "6000"}, {"PGUSER", "envuser"}, {"PGDATABASE", "envdb"},
+              {"PGPASSWORD_FILE", path}};
+  auto t = Parse("postgres://", env);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(PgParam(*t, "host"), "envhost");
+  EXPECT_EQ(PgParam(*t, "password"), "filepass99");
+  EXPECT_EQ(t->display, "postgres://envuser@envhost:6000/envdb");
+  std::remove(path);
+}
+
+TEST(TargetTest, UrlWinsOverPgEnvironment) {
+  MapEnv env{{"PGHOST", "envhost"}, {"PGPASSWORD", "envpw"}};
+  auto t = Parse("postgres://u:urlpw@urlhost/db", env);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(PgParam(*t, "host"), "urlhost");
+  EXPECT_EQ(PgParam(*t, "password"), "urlpw");
+}
+
+TEST(TargetTest, PostgresErrorsComeFromLibpqParserAndAreRedacted) {
+  auto t = Parse("postgres://u:leakme77@db/app?bogus_param=1");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("bogus_param"), absl::string_view::npos) << t.status();
+  EXPECT_EQ(t.status().message().find("leakme77"), absl::string_view::npos);
+  EXPECT_FALSE(Parse("postgres://db/app?role=leader").ok());
+}
+
+TEST(TargetTest, RedisForms) {
+  auto t = Parse("rediss://alice:rpass1@cache:6390/3?ca_file=/ca.pem&role=replica");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->kind, TargetKind::kRedis);
+  EXPECT_TRUE(t->tls);
+  EXPECT_EQ(t->host, "cache");
+  EXPECT_EQ(t->port, 6390);
+  EXPECT_EQ(t->user, "alice");
+  EXPECT_EQ(t->password, "rpass1");
+  EXPECT_EQ(t->redis_db, 3);
+  EXPECT_EQ(t->options.at("ca_file"), "/ca.pem");
+  EXPECT_EQ(t->display, "rediss://alice@cache:6390/3");
+
+  auto d = Parse("redis://cache");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->port, 6379);
+  EXPECT_FALSE(d->password.has_value());
+}
+
+TEST(TargetTest, RedisPasswordFromEnvironment) {
+  auto t = Parse("redis://cache:6379", MapEnv{{"REDISCLI_AUTH", "envredispw"}});
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->password, "envredispw");
+}
+
+TEST(TargetTest, SimpleKinds) {
+  auto tcp = Parse("tcp://db:5432");
+  ASSERT_TRUE(tcp.ok());
+  EXPECT_EQ(tcp->kind, TargetKind::kTcp);
+  auto unix_t = Parse("unix:///run/app.sock");
+  ASSERT_TRUE(unix_t.ok());
+  EXPECT_EQ(unix_t->path, "/run/app.sock");
+  auto file = Parse("file:///tmp/beat?max_age=15s");
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->options.at("max_age"), "15s");
+  auto http = Parse("https://app:8443/healthz?deep=1");
+  ASSERT_TRUE(http.ok());
+  EXPECT_TRUE(http->tls);
+  EXPECT_EQ(http->port, 8443);
+  EXPECT_EQ(http->request, "/healthz?deep=1");
+  EXPECT_EQ(Parse("http://app")->port, 80);
+}
+
+TEST(TargetTest, EnvIndirection) {
+  MapEnv env{{"DATABASE_URL", "postgresql+asyncpg://app:envsecret1@db:5432/app"}};
+  auto t = Parse("env:DATABASE_URL", env);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->display, "postgres://app@db:5432/app");
+  EXPECT_EQ(PgParam(*t, "password"), "envsecret1");
+  EXPECT_EQ(Redactor::Global().Scrub("envsecret1"), "***");
+
+  auto missing = Parse("env:NOT_SET_VAR", env);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("NOT_SET_VAR is not set"), absl::string_view::npos);
+}
+
+TEST(TargetTest, ErrorsSayWhatIsWrong) {
+  struct Case { const char* in; const char* want; };
+  for (const Case& c : {Case{"ftp://x", "unknown scheme \"ftp\""}, Case{"tcp://db", "want tcp://host:port"},
+                        Case{"unix://relative.sock", "three slashes"}, Case{"file:///x?max_age=soon", "max_age=soon"},
+                        Case{"redis://h?bogus=1", "unknown option \"bogus\""}, Case{"redis://h/x", "not a number"},
+                        Case{"justaword", "not a target"}, Case{"", "empty target"}}) {
+    auto t = Parse(c.in);
+    ASSERT_FALSE(t.ok()) << c.in;
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(t.status().message().find(c.want), absl::string_view::npos) << c.in << ": " << t.status();
+  }
+}
+
+}  // namespace
+}  // namespace noshell

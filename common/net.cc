@@ -16,6 +16,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -118,6 +120,23 @@ absl::StatusOr<std::vector<Address>> Resolve(absl::string_view host, int port, a
     }
     return out;
   };
+
+  // "localhost" is loopback by definition (RFC 6761), on both families. glibc's hosts-file lookup
+  // returns only the first matching line, so a container whose /etc/hosts lists 127.0.0.1 first
+  // would never try ::1, and one listing ::1 first would never try 127.0.0.1.
+  if (absl::AsciiStrToLower(host) == "localhost" || absl::EndsWith(absl::AsciiStrToLower(host), ".localhost")) {
+    std::vector<Address> out;
+    for (const char* ip : {"::1", "127.0.0.1"}) {
+      addrinfo* r = nullptr;
+      hints.ai_flags = AI_NUMERICHOST;
+      if (getaddrinfo(ip, service.c_str(), &hints, &r) == 0) {
+        auto one = convert(r);
+        freeaddrinfo(r);
+        out.insert(out.end(), one.begin(), one.end());
+      }
+    }
+    return out;
+  }
 
   // Numeric addresses need no lookup and no thread.
   hints.ai_flags = AI_NUMERICHOST;

@@ -193,8 +193,17 @@ absl::StatusOr<Target> ParseTarget(absl::string_view text, const Env& env) {
     if (!value->has_value() || (*value)->empty()) {
       return absl::InvalidArgumentError(absl::StrCat("target ", text, ": ", name, " is not set or empty"));
     }
-    // The whole value may embed credentials: scrub it from all output.
-    return ParseTarget(**value, env);
+    // The value may be a secret itself (a password file named by mistake): errors name the
+    // variable, never its value.
+    absl::StatusOr<Target> t = ParseTarget(**value, env);
+    if (!t.ok()) {
+      std::string prefix = absl::StrCat("target ", RedactTarget(**value), ": ");
+      absl::string_view why = t.status().message();
+      if (absl::StartsWith(why, prefix)) why.remove_prefix(prefix.size());
+      else why = "not a valid target";
+      return absl::Status(t.status().code(), absl::StrCat("target ", text, ": value of ", name, ": ", why));
+    }
+    return t;
   }
 
   Target t;
@@ -205,7 +214,7 @@ absl::StatusOr<Target> ParseTarget(absl::string_view text, const Env& env) {
       return t;
     }
     return Bad(text,
-               "not a target: want postgres://, redis://, rediss://, tcp://host:port, unix:///path, "
+               "not a target; want postgres://, redis://, rediss://, tcp://host:port, unix:///path, "
                "http(s)://, file:///path, a libpq key=value string or env:NAME");
   }
   std::string scheme = absl::AsciiStrToLower(text.substr(0, sep));

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test: builds the release (fully static) binaries and runs the unit and integration
+# tests against them, then builds with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
+# unit tests. Needs the packages from scripts/install-deps.sh. Integration tests run as root (they
+# chroot and drop to the postgres user) or as an ordinary user (then the chroot test fails).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmake --workflow --preset release
+ctest --preset release --output-on-failure
+scripts/check-static.sh build/release/bin/healthcheck
+cmake --workflow --preset asan

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Benchmark: healthcheck (Postgres login + SELECT 1 and Redis PING, together) against
+(a) the shell script people use today (pg_isready, psql -c 'select 1', redis-cli ping == PONG) and
+(b) the floor: a minimal libpq program that connects and runs SELECT 1 (Postgres only).
+All three run against the same throwaway PostgreSQL 15 and Redis 7 in this run. Prints medians of
+wall and CPU time, peak RSS, binary size, and the ratios the issue sets targets for.
+
+usage: healthcheck_bench.py [BIN_DIR] [RUNS]     (default build/release/bin, 40 runs)
+"""
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release/bin"))
+RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+PGBIN = "/usr/lib/postgresql/15/bin"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def as_server(cmd):
+    return (["runuser", "-u", "postgres", "--"] + cmd) if os.geteuid() == 0 else cmd
+
+
+RUNSTAT = None
+
+
+def measure(argv):
+    """One run through runstat: (wall s, cpu s incl. children, peak RSS KiB of the largest process)."""
+    out = subprocess.run([RUNSTAT] + argv, capture_output=True, text=True, check=True).stdout.split()
+    wall_us, cpu_us, rss_kb, code = (int(x) for x in out)
+    if code != 0:
+        sys.exit(f"benchmark command failed ({code}): {' '.join(argv)}")
+    return wall_us / 1e6, cpu_us / 1e6, rss_kb
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="noshell-bench-")
+    os.chmod(work, 0o755)
+    if os.geteuid() == 0:
+        shutil.chown(work, "postgres", "postgres")
+    pg_port, redis_port = free_port(), free_port()
+    pw = os.path.join(work, "pw")
+    with open(pw, "w") as f:
+        f.write("benchpass\n")
+    if os.geteuid() == 0:
+        shutil.chown(pw, "postgres", "postgres")
+    redis = None
+    try:
+        subprocess.run(as_server([f"{PGBIN}/initdb", "-D", f"{work}/pg", "-U", "app", f"--pwfile={pw}",
+                                  "--auth-host=scram-sha-256", "--auth-local=trust", "--no-sync"]),
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-l", f"{work}/pg.log", "-w", "-o",
+                                  f"-p {pg_port} -k {work} -c listen_addresses=127.0.0.1"]) + ["start"],
+                       check=True, stdout=subprocess.DEVNULL)
+        redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""],
+                                 stdout=subprocess.DEVNULL)
+        time.sleep(0.3)
+
+        global RUNSTAT
+        RUNSTAT = os.path.join(work, "runstat")
+        subprocess.run(["cc", "-O2", "-static", "-o", RUNSTAT, os.path.join(ROOT, "tests/bench/runstat.c")], check=True)
+        floor = os.path.join(work, "pg_floor")
+        subprocess.run(["cc", "-O2", "-o", floor, os.path.join(ROOT, "tests/bench/pg_floor.c"),
+                        "-I/usr/include/postgresql", "-lpq"], check=True)
+        script = os.path.join(work, "healthcheck.sh")
+        with open(script, "w") as f:
+            f.write(f"""#!/bin/sh
+set -e
+{PGBIN}/pg_isready -q -h 127.0.0.1 -p {pg_port} -U app -d postgres
+PGPASSWORD=benchpass psql -h 127.0.0.1 -p {pg_port} -U app -d postgres -XAtqc 'select 1' >/dev/null
+[ "$(redis-cli -h 127.0.0.1 -p {redis_port} ping)" = PONG ]
+""")
+        os.chmod(script, 0o755)
+
+        db = f"postgres://app:benchpass@127.0.0.1:{pg_port}/postgres"
+        cache = f"redis://127.0.0.1:{redis_port}"
+        cases = [
+            ("healthcheck (pg + redis)", [os.path.join(BIN, "healthcheck"), db, cache]),
+            ("shell script (pg_isready, psql, redis-cli)", [script]),
+            ("libpq floor (pg only)", [floor, db]),
+        ]
+        for _, argv in cases:  # warm caches
+            for _ in range(3):
+                measure(argv)
+        results = {name: [] for name, _ in cases}
+        for _ in range(RUNS):  # interleaved, so drift hits all alike
+            for name, argv in cases:
+                results[name].append(measure(argv))
+
+        print(f"healthcheck benchmark: {RUNS} runs each, interleaved, same servers "
+              f"(PostgreSQL 15 scram-sha-256 on TCP, Redis 7)")
+        print(f"{'command':44} {'wall ms':>9} {'cpu ms':>8} {'peak RSS (median)':>18}")
+        med = {}
+        for name, runs in results.items():
+            wall = statistics.median(r[0] for r in runs) * 1000
+            cpu = statistics.median(r[1] for r in runs) * 1000
+            rss = statistics.median(r[2] for r in runs) / 1024
+            med[name] = (wall, cpu, rss)
+            print(f"{name:44} {wall:9.2f} {cpu:8.2f} {rss:16.2f}MB")
+        hc, sh, fl = (med[n] for n, _ in cases)
+        size = os.path.getsize(os.path.join(BIN, "healthcheck")) / 1e6
+
+        def line(what, value, target, ok):
+            print(f"  {what:40} {value:>10}   target {target:10} {'met' if ok else 'MISSED'}")
+
+        print("ratios and targets:")
+        line("wall: healthcheck / script", f"{hc[0] / sh[0]:.3f}x", "<= 0.30x", hc[0] / sh[0] <= 0.30)
+        line("wall: healthcheck / libpq floor", f"{hc[0] / fl[0]:.3f}x", "<= 1.20x", hc[0] / fl[0] <= 1.20)
+        line("cpu: healthcheck / script", f"{hc[1] / sh[1]:.3f}x", "<= 0.08x", hc[1] / sh[1] <= 0.08)
+        line("peak RSS of healthcheck", f"{hc[2]:.2f} MB", "<= 4 MB", hc[2] <= 4)
+        line("healthcheck binary size", f"{size:.2f} MB", "<= 8 MB", size <= 8)
+    finally:
+        if redis:
+            redis.kill()
+        subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-m", "immediate", "stop"]),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -33,7 +33,7 @@ find_path(HIREDIS_INCLUDE_DIR hiredis/hiredis.h REQUIRED)
 add_library(noshell_libpq INTERFACE)
 target_include_directories(noshell_libpq SYSTEM INTERFACE ${PQ_INCLUDE_DIR})
 target_link_libraries(noshell_libpq INTERFACE
-  ${PQ_STATIC} ${PGCOMMON_STATIC} ${PGPORT_STATIC} noshell_pq_stubs OpenSSL::SSL OpenSSL::Crypto
+  ${PQ_STATIC} noshell_pq_stubs ${PGCOMMON_STATIC} ${PGPORT_STATIC} OpenSSL::SSL OpenSSL::Crypto
   Threads::Threads m)
 
 add_library(noshell_hiredis INTERFACE)

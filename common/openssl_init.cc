@@ -1,0 +1,16 @@
+// common/openssl_init.cc — see openssl_init.h.
+#include "common/openssl_init.h"
+
+#include <openssl/crypto.h>
+
+namespace noshell {
+
+void InitOpenSsl() {
+  // The first OPENSSL_init_crypto call decides: with NO_LOAD_CONFIG, libpq's later request to
+  // load the configuration is a no-op (the one-time "config" step has already run).
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+                          OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
+                      nullptr);
+}
+
+}  // namespace noshell

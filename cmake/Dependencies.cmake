@@ -36,6 +36,12 @@ target_link_libraries(noshell_libpq INTERFACE
   ${PQ_STATIC} noshell_pq_stubs ${PGCOMMON_STATIC} ${PGPORT_STATIC} OpenSSL::SSL OpenSSL::Crypto
   Threads::Threads m)
 
+# Our drop-ins for three libpgcommon/libpgport members (common/pg_*.c) must win even where only
+# libpgcommon itself calls them: mark their symbols undefined up front, so the linker takes them
+# from noshell_pq_stubs before it ever scans libpgcommon_shlib.a.
+target_link_options(noshell_libpq INTERFACE
+  "LINKER:-u,pg_cryptohash_create" "LINKER:-u,pg_hmac_create" "LINKER:-u,pg_strong_random")
+
 add_library(noshell_hiredis INTERFACE)
 target_include_directories(noshell_hiredis SYSTEM INTERFACE ${HIREDIS_INCLUDE_DIR})
 target_link_libraries(noshell_hiredis INTERFACE ${HIREDIS_STATIC})

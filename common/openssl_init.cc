@@ -8,9 +8,9 @@ namespace noshell {
 void InitOpenSsl() {
   // The first OPENSSL_init_crypto call decides: with NO_LOAD_CONFIG, libpq's later request to
   // load the configuration is a no-op (the one-time "config" step has already run).
-  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
-                          OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
-                      nullptr);
+  // (Leave digest and cipher registration alone: certificate verification looks digests up by
+  // name, and failed with OPENSSL_INIT_NO_ADD_ALL_DIGESTS.)
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
 }
 
 }  // namespace noshell

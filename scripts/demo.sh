@@ -31,7 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# Commands are echoed with their passwords masked, as healthcheck itself prints targets.
+step() { printf '\n\033[1m$ %s\033[0m\n' "$(printf '%s' "$*" | sed -E 's#://([^:/@]*):[^@]*@#://\1:***@#g')"; }
 run() { step "$*"; set +e; "$@"; printf '(exit %s)\n' "$?"; set -e; }
 
 echo "demo-password" > "$work/pgpass"
@@ -81,3 +82,6 @@ run "$bin/healthcheck" "$db" "$cache"
 step "ls -l build/release/bin/healthcheck && file build/release/bin/healthcheck"
 ls -l "$bin/healthcheck"
 file "$bin/healthcheck"
+
+step "python3 tests/bench/healthcheck_bench.py build/release/bin 10   # the benchmark, briefly"
+python3 tests/bench/healthcheck_bench.py "$bin" 10

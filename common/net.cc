@@ -268,6 +268,14 @@ absl::StatusOr<Fd> ConnectUnix(absl::string_view path, absl::Time deadline) {
   return fd;
 }
 
+absl::StatusOr<std::unique_ptr<Stream>> OpenStream(absl::string_view host, int port, bool tls,
+                                                   const TlsOptions& options, absl::Time deadline) {
+  absl::StatusOr<Fd> fd = ConnectTcp(host, port, deadline);
+  if (!fd.ok()) return fd.status();
+  if (!tls) return Stream::Plain(*std::move(fd));
+  return Stream::Tls(*std::move(fd), host, options, deadline);
+}
+
 Stream::~Stream() {
   if (ssl_ != nullptr) SSL_free(ssl_);
   if (ctx_ != nullptr) SSL_CTX_free(ctx_);

@@ -87,6 +87,10 @@ class Stream {
   SSL* ssl_ = nullptr;
 };
 
+// ConnectTcp, then a TLS handshake verified against `host` when `tls` is set.
+absl::StatusOr<std::unique_ptr<Stream>> OpenStream(absl::string_view host, int port, bool tls,
+                                                   const TlsOptions& options, absl::Time deadline);
+
 }  // namespace noshell
 
 #endif  // NOSHELL_COMMON_NET_H_

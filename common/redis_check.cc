@@ -41,13 +41,8 @@ class RedisCheck : public Check {
   std::string Describe() const override { return target_.display; }
 
   absl::Status Probe(absl::Time deadline) override {
-    NOSHELL_ASSIGN_OR_RETURN(Fd fd, ConnectTcp(target_.host, target_.port, deadline));
-    std::unique_ptr<Stream> stream;
-    if (target_.tls) {
-      NOSHELL_ASSIGN_OR_RETURN(stream, Stream::Tls(std::move(fd), target_.host, options_.tls, deadline));
-    } else {
-      stream = Stream::Plain(std::move(fd));
-    }
+    NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<Stream> stream,
+                             OpenStream(target_.host, target_.port, target_.tls, options_.tls, deadline));
 
     std::vector<std::vector<std::string>> commands;
     if (target_.password.has_value()) {

@@ -169,7 +169,7 @@ class PostgresCheck : public Check {
       absl::Status verdict = PgConnectVerdict(e, options_.mode);
       if (!e.sqlstate.empty() || absl::IsUnimplemented(verdict)) {
         if (verdict.ok()) return absl::OkStatus();
-        return absl::Status(verdict.code(), Redactor::Global().Scrub(e.message));
+        return absl::Status(verdict.code(), Redactor::Global().Scrub(verdict.message()));
       }
       errors.push_back(absl::StrCat(Where(*a.endpoint), ": ", Redactor::Global().Scrub(e.message)));
       return std::nullopt;

@@ -128,6 +128,7 @@ absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
   t->display = absl::StrCat("postgres://", user.empty() ? "" : absl::StrCat(user, "@"),
                             host.empty() ? "/var/run/postgresql" : host,
                             port.empty() ? "" : absl::StrCat(":", port), db.empty() ? "" : "/", db);
+  if (std::string service = PgParam(*t, "service"); !service.empty()) absl::StrAppend(&t->display, "?service=", service);
   t->display = Redactor::Global().Scrub(t->display);
   return absl::OkStatus();
 }

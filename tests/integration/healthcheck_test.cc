@@ -157,6 +157,14 @@ TEST(HealthcheckKerberosTest, GssapiIsReportedAsUnsupported) {
   EXPECT_THAT(r.out, HasSubstr("Kerberos (GSSAPI) is not supported by this static build of noshell"));
 }
 
+TEST(HealthcheckLdapTest, LdapServiceLookupIsReportedAsUnsupported) {
+  TempDir dir;
+  WriteFile(dir.Join("pg_service.conf"), "[appdb]\nldap://127.0.0.1:389/dc=example?uniqueMember?one?(cn=appdb)\n");
+  RunResult r = Hc({"service=appdb"}, {{"PGSERVICEFILE", dir.Join("pg_service.conf")}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("LDAP service lookup is not supported by this static build of noshell"));
+}
+
 TEST_F(HealthcheckTest, RedisAclUser) {
   redis_->Cli({"ACL", "SETUSER", "alice", "on", ">alicepass", "~*", "+@all"});
   std::string hostport = absl::StrCat("127.0.0.1:", redis_->port());

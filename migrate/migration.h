@@ -1,0 +1,50 @@
+// migrate/migration.h — what a migration folder holds, independent of the tool that wrote it.
+#ifndef NOSHELL_MIGRATE_MIGRATION_H_
+#define NOSHELL_MIGRATE_MIGRATION_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "migrate/split.h"
+
+namespace noshell {
+
+enum class MigrationFormat { kGolangMigrate, kDbmate, kGoose, kFlyway };
+absl::string_view FormatName(MigrationFormat f);
+// "golang-migrate", "dbmate", "goose", "flyway"; nullopt otherwise.
+std::optional<MigrationFormat> ParseFormatName(absl::string_view name);
+
+// How a migration's statements run.
+enum class TxMode {
+  kTransaction,    // all statements and the history row commit together
+  kNoTransaction,  // statement by statement, each committed on its own
+};
+
+struct Migration {
+  std::string version;      // as written: "20240101120000", "1.2.1"; empty for repeatables
+  std::string description;  // "create users"
+  bool repeatable = false;  // Flyway R__ files: re-applied when their checksum changes
+  std::string path;         // the file (for golang-migrate: the .up.sql file)
+  std::string up_sql;                           // the up part as one text (normalized)
+  std::vector<Segment> up;                      // the same, as segments to split
+  std::optional<std::vector<Segment>> down;     // nullopt when the file gives no down part
+  TxMode tx_mode = TxMode::kTransaction;
+  bool tx_mode_declared = false;  // opted out by the file (or its Flyway .conf), not detected
+  std::string checksum;           // hex SHA-256 of up_sql with CRLF -> LF and no BOM
+};
+
+struct MigrationSet {
+  MigrationFormat format;
+  std::string dir;
+  std::vector<Migration> migrations;  // versioned ones in version order, then repeatables by name
+};
+
+// -1, 0, 1 comparing versions numerically, component by component ("1.10" > "1.9",
+// "20240101" > "9"). Versions are digits separated by '.' or '_'.
+int CompareVersions(absl::string_view a, absl::string_view b);
+
+}  // namespace noshell
+
+#endif  // NOSHELL_MIGRATE_MIGRATION_H_

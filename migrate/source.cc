@@ -1,0 +1,395 @@
+// migrate/source.cc — discovery and parsing of golang-migrate, dbmate, goose and Flyway folders.
+#include "migrate/source.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <openssl/sha.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/status_macros.h"
+
+namespace noshell {
+namespace fs = std::filesystem;
+namespace {
+
+const std::regex kGolangName(R"(^(\d+)_(.+)\.(up|down)\.sql$)");
+const std::regex kFlywayVersioned(R"(^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$)");
+const std::regex kFlywayRepeatable(R"(^R__(.+)\.sql$)");
+const std::regex kNumberedName(R"(^(\d+)_(.+)\.sql$)");
+
+constexpr char kNames[] =
+    "golang-migrate {version}_{title}.up.sql/.down.sql, dbmate or goose {version}_{name}.sql, "
+    "Flyway V{version}__{description}.sql or R__{description}.sql";
+
+absl::Status FileError(const std::string& path, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", why));
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return NormalizeSql(ss.str());
+}
+
+std::string Describe(absl::string_view name) { return absl::StrReplaceAll(name, {{"_", " "}}); }
+
+std::string Join(const std::vector<Segment>& segments) {
+  std::string out;
+  for (const Segment& s : segments) out += s.text;
+  return out;
+}
+
+std::vector<Segment> Whole(const std::string& text) { return {Segment{text, 1, false}}; }
+
+bool IsMarker(absl::string_view line, absl::string_view marker, absl::string_view* rest) {
+  absl::string_view t = absl::StripLeadingAsciiWhitespace(line);
+  if (!absl::ConsumePrefix(&t, "--")) return false;
+  t = absl::StripLeadingAsciiWhitespace(t);
+  if (t.size() < marker.size() || !absl::EqualsIgnoreCase(t.substr(0, marker.size()), marker)) return false;
+  absl::string_view after = t.substr(marker.size());
+  if (!after.empty() && !absl::ascii_isspace(static_cast<unsigned char>(after[0]))) return false;
+  if (rest != nullptr) *rest = absl::StripAsciiWhitespace(after);
+  return true;
+}
+
+std::vector<absl::string_view> Lines(absl::string_view content) {
+  // Keeps the '\n' on each line so segments reproduce the file exactly.
+  std::vector<absl::string_view> lines;
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t eol = content.find('\n', pos);
+    size_t end = eol == absl::string_view::npos ? content.size() : eol + 1;
+    lines.push_back(content.substr(pos, end - pos));
+    pos = end;
+  }
+  return lines;
+}
+
+struct Candidate {
+  std::string path;
+  std::string name;
+};
+
+}  // namespace
+
+absl::string_view FormatName(MigrationFormat f) {
+  switch (f) {
+    case MigrationFormat::kGolangMigrate: return "golang-migrate";
+    case MigrationFormat::kDbmate: return "dbmate";
+    case MigrationFormat::kGoose: return "goose";
+    case MigrationFormat::kFlyway: return "flyway";
+  }
+  return "unknown";
+}
+
+std::optional<MigrationFormat> ParseFormatName(absl::string_view name) {
+  for (MigrationFormat f : {MigrationFormat::kGolangMigrate, MigrationFormat::kDbmate, MigrationFormat::kGoose,
+                            MigrationFormat::kFlyway}) {
+    if (name == FormatName(f)) return f;
+  }
+  return std::nullopt;
+}
+
+int CompareVersions(absl::string_view a, absl::string_view b) {
+  std::vector<absl::string_view> pa = absl::StrSplit(a, absl::ByAnyChar("._"));
+  std::vector<absl::string_view> pb = absl::StrSplit(b, absl::ByAnyChar("._"));
+  size_t n = std::max(pa.size(), pb.size());
+  for (size_t i = 0; i < n; ++i) {
+    absl::string_view x = i < pa.size() ? pa[i] : "0";
+    absl::string_view y = i < pb.size() ? pb[i] : "0";
+    while (x.size() > 1 && x[0] == '0') x.remove_prefix(1);
+    while (y.size() > 1 && y[0] == '0') y.remove_prefix(1);
+    if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+    if (int c = x.compare(y); c != 0) return c < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+std::string NormalizeSql(absl::string_view content) {
+  if (absl::StartsWith(content, "\xEF\xBB\xBF")) content.remove_prefix(3);
+  return absl::StrReplaceAll(content, {{"\r\n", "\n"}});
+}
+
+std::string Checksum(absl::string_view text) {
+  std::string normalized = NormalizeSql(text);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(normalized.data()), normalized.size(), digest);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+}
+
+absl::StatusOr<ParsedFile> ParseDbmate(absl::string_view content) {
+  ParsedFile f;
+  std::vector<absl::string_view> lines = Lines(content);
+  enum { kNone, kUp, kDown } section = kNone;
+  std::string up, down;
+  int up_line = 0, down_line = 0;
+  bool seen_up = false, seen_down = false;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    absl::string_view opts;
+    if (IsMarker(lines[i], "migrate:up", &opts)) {
+      if (seen_up) return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": a second -- migrate:up"));
+      seen_up = true;
+      section = kUp;
+      up_line = static_cast<int>(i) + 2;
+      for (absl::string_view opt : absl::StrSplit(opts, ' ', absl::SkipEmpty())) {
+        if (opt == "transaction:false") f.no_transaction = true;
+        else if (opt != "transaction:true") {
+          return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": unknown dbmate option \"", opt, "\""));
+        }
+      }
+      continue;
+    }
+    if (IsMarker(lines[i], "migrate:down", &opts)) {
+      if (seen_down) return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": a second -- migrate:down"));
+      seen_down = true;
+      section = kDown;
+      down_line = static_cast<int>(i) + 2;
+      continue;
+    }
+    if (section == kUp) up.append(lines[i].data(), lines[i].size());
+    if (section == kDown) down.append(lines[i].data(), lines[i].size());
+    if (section == kNone && !absl::StripAsciiWhitespace(lines[i]).empty() &&
+        !absl::StartsWith(absl::StripLeadingAsciiWhitespace(lines[i]), "--")) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": SQL before -- migrate:up"));
+    }
+  }
+  if (!seen_up) return absl::InvalidArgumentError("no -- migrate:up section (dbmate format)");
+  f.up = {Segment{up, up_line, false}};
+  if (seen_down) f.down = std::vector<Segment>{Segment{down, down_line, false}};
+  return f;
+}
+
+absl::StatusOr<ParsedFile> ParseGoose(absl::string_view content) {
+  ParsedFile f;
+  std::vector<absl::string_view> lines = Lines(content);
+  enum { kNone, kUp, kDown } section = kNone;
+  std::vector<Segment> up, down;
+  bool in_block = false;
+  bool block_opened = false;  // the next block line starts a new verbatim segment
+  bool seen_up = false;
+  auto current = [&]() -> std::vector<Segment>* { return section == kUp ? &up : section == kDown ? &down : nullptr; };
+  auto append = [&](absl::string_view line, int lineno, bool verbatim) {
+    std::vector<Segment>* segs = current();
+    if (segs == nullptr) return;
+    if (segs->empty() || segs->back().verbatim != verbatim || (verbatim && block_opened)) {
+      segs->push_back(Segment{"", lineno, verbatim});
+      block_opened = false;
+    }
+    segs->back().text.append(line.data(), line.size());
+  };
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const int lineno = static_cast<int>(i) + 1;
+    absl::string_view rest;
+    if (IsMarker(lines[i], "+goose", &rest)) {
+      std::string what = absl::AsciiStrToLower(rest);
+      if (what == "up" || what == "down") {
+        if (in_block) return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": +goose ", rest, " inside a StatementBegin block"));
+        if (what == "up") {
+          if (seen_up) return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": a second +goose Up"));
+          seen_up = true;
+          section = kUp;
+        } else {
+          if (f.down.has_value() || section == kDown) return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": a second +goose Down"));
+          section = kDown;
+        }
+      } else if (what == "statementbegin") {
+        if (in_block) return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": nested +goose StatementBegin"));
+        in_block = true;
+        block_opened = true;
+      } else if (what == "statementend") {
+        if (!in_block) return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": +goose StatementEnd without StatementBegin"));
+        in_block = false;
+      } else if (what == "no transaction") {
+        f.no_transaction = true;
+      } else if (what == "envsub on" || what == "envsub off") {
+        return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": +goose ENVSUB is not supported; use migrate's --placeholders"));
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": unknown annotation \"-- +goose ", rest, "\""));
+      }
+      continue;
+    }
+    if (section == kNone) {
+      if (!absl::StripAsciiWhitespace(lines[i]).empty() && !absl::StartsWith(absl::StripLeadingAsciiWhitespace(lines[i]), "--")) {
+        return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": SQL before -- +goose Up"));
+      }
+      continue;
+    }
+    append(lines[i], lineno, in_block);
+  }
+  if (in_block) return absl::InvalidArgumentError("+goose StatementBegin without StatementEnd");
+  if (!seen_up) return absl::InvalidArgumentError("no -- +goose Up annotation (goose format)");
+  f.up = up.empty() ? std::vector<Segment>{Segment{"", 1, false}} : up;
+  if (section == kDown || !down.empty()) f.down = down;
+  return f;
+}
+
+absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optional<MigrationFormat> forced) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return absl::NotFoundError(absl::StrCat("migrations folder ", dir, ": not a directory"));
+  }
+  std::vector<Candidate> files;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) return absl::InvalidArgumentError(absl::StrCat(dir, ": ", ec.message()));
+    if (!it->is_regular_file()) continue;
+    std::string name = it->path().filename().string();
+    if (!absl::EndsWith(name, ".sql")) continue;
+    // Only Flyway reads subfolders; other tools' files must sit in the folder itself.
+    files.push_back({it->path().string(), name});
+  }
+  std::sort(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
+
+  // Classify each file by name (and content for {version}_{name}.sql).
+  std::map<MigrationFormat, std::string> seen;  // format -> an example file
+  std::map<std::string, std::string> contents;
+  std::map<std::string, MigrationFormat> kind;
+  for (const Candidate& c : files) {
+    std::smatch m;
+    std::optional<MigrationFormat> f;
+    if (std::regex_match(c.name, m, kGolangName)) {
+      f = MigrationFormat::kGolangMigrate;
+    } else if (std::regex_match(c.name, m, kFlywayVersioned) || std::regex_match(c.name, m, kFlywayRepeatable)) {
+      f = MigrationFormat::kFlyway;
+    } else if (std::regex_match(c.name, m, kNumberedName)) {
+      NOSHELL_ASSIGN_OR_RETURN(std::string content, ReadFile(c.path));
+      bool goose = false, dbmate = false;
+      for (absl::string_view line : Lines(content)) {
+        goose |= IsMarker(line, "+goose", nullptr);
+        dbmate |= IsMarker(line, "migrate:up", nullptr);
+      }
+      if (goose && dbmate) return FileError(c.path, "has both goose (-- +goose Up) and dbmate (-- migrate:up) markers");
+      if (goose) f = MigrationFormat::kGoose;
+      else if (dbmate) f = MigrationFormat::kDbmate;
+      else if (forced == MigrationFormat::kGoose || forced == MigrationFormat::kDbmate) f = forced;
+      else return FileError(c.path, "has neither a dbmate (-- migrate:up) nor a goose (-- +goose Up) marker");
+      contents[c.path] = std::move(content);
+    } else {
+      return FileError(c.path, absl::StrCat("not a migration file name; want ", kNames));
+    }
+    if (f != MigrationFormat::kFlyway && !fs::equivalent(fs::path(c.path).parent_path(), fs::path(dir), ec)) {
+      return FileError(c.path, absl::StrCat(FormatName(*f), " reads no subfolders; move it into ", dir));
+    }
+    seen.emplace(*f, c.path);
+    kind[c.path] = *f;
+  }
+
+  MigrationSet set;
+  set.dir = dir;
+  if (forced.has_value()) {
+    set.format = *forced;
+    for (const auto& [f, example] : seen) {
+      if (f != *forced) return FileError(example, absl::StrCat("is a ", FormatName(f), " file, but --format=", FormatName(*forced)));
+    }
+  } else if (seen.size() > 1) {
+    std::vector<std::string> parts;
+    for (const auto& [f, example] : seen) parts.push_back(absl::StrCat(FormatName(f), " (", example, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(dir, ": mixes migration formats: ", absl::StrJoin(parts, ", "),
+                                                   "; keep one, or choose with --format"));
+  } else {
+    set.format = seen.empty() ? MigrationFormat::kGolangMigrate : seen.begin()->first;
+  }
+
+  std::map<std::string, Migration, std::function<bool(const std::string&, const std::string&)>> versioned(
+      [](const std::string& a, const std::string& b) { return CompareVersions(a, b) < 0; });
+  std::map<std::string, Migration> repeatable;
+  std::map<std::string, std::pair<std::string, std::string>> golang_down;  // version -> (path, sql)
+
+  for (const Candidate& c : files) {
+    std::smatch m;
+    Migration mig;
+    mig.path = c.path;
+    if (set.format == MigrationFormat::kGolangMigrate) {
+      std::regex_match(c.name, m, kGolangName);
+      NOSHELL_ASSIGN_OR_RETURN(std::string content, ReadFile(c.path));
+      if (m[3] == "down") {
+        if (golang_down.count(m[1])) return FileError(c.path, absl::StrCat("a second down file for version ", m[1].str(), " (", golang_down[m[1]].first, ")"));
+        golang_down[m[1]] = {c.path, content};
+        continue;
+      }
+      mig.version = m[1];
+      mig.description = Describe(m[2].str());
+      mig.up = Whole(content);
+    } else if (set.format == MigrationFormat::kFlyway) {
+      NOSHELL_ASSIGN_OR_RETURN(std::string content, ReadFile(c.path));
+      if (std::regex_match(c.name, m, kFlywayRepeatable)) {
+        mig.repeatable = true;
+        mig.description = Describe(m[1].str());
+      } else {
+        std::regex_match(c.name, m, kFlywayVersioned);
+        if (m[1] == "U") {
+          golang_down[absl::StrReplaceAll(m[2].str(), {{"_", "."}})] = {c.path, content};
+          continue;
+        }
+        mig.version = absl::StrReplaceAll(m[2].str(), {{"_", "."}});
+        mig.description = Describe(m[3].str());
+      }
+      mig.up = Whole(content);
+      // Flyway's per-script configuration: V1__x.sql.conf with executeInTransaction=false.
+      std::ifstream conf(c.path + ".conf");
+      for (std::string line; std::getline(conf, line);) {
+        absl::string_view l = absl::StripAsciiWhitespace(line);
+        if (absl::StartsWith(l, "#") || l.empty()) continue;
+        std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(l, absl::MaxSplits('=', 1));
+        if (absl::StripAsciiWhitespace(kv.first) == "executeInTransaction") {
+          if (absl::StripAsciiWhitespace(kv.second) == "false") {
+            mig.tx_mode = TxMode::kNoTransaction;
+            mig.tx_mode_declared = true;
+          }
+        } else {
+          return FileError(c.path + ".conf", absl::StrCat("unsupported setting \"", kv.first, "\""));
+        }
+      }
+    } else {
+      std::regex_match(c.name, m, kNumberedName);
+      absl::StatusOr<ParsedFile> parsed = set.format == MigrationFormat::kDbmate ? ParseDbmate(contents[c.path])
+                                                                                 : ParseGoose(contents[c.path]);
+      if (!parsed.ok()) return FileError(c.path, parsed.status().message());
+      mig.version = m[1];
+      mig.description = Describe(m[2].str());
+      mig.up = parsed->up;
+      mig.down = parsed->down;
+      if (parsed->no_transaction) {
+        mig.tx_mode = TxMode::kNoTransaction;
+        mig.tx_mode_declared = true;
+      }
+    }
+    mig.up_sql = Join(mig.up);
+    mig.checksum = Checksum(mig.up_sql);
+    if (mig.repeatable) {
+      if (repeatable.count(mig.description)) return FileError(c.path, absl::StrCat("a second repeatable \"", mig.description, "\" (", repeatable[mig.description].path, ")"));
+      repeatable.emplace(mig.description, std::move(mig));
+    } else {
+      if (auto it = versioned.find(mig.version); it != versioned.end()) {
+        return FileError(c.path, absl::StrCat("version ", mig.version, " is also used by ", it->second.path));
+      }
+      versioned.emplace(mig.version, std::move(mig));
+    }
+  }
+  for (auto& [version, down] : golang_down) {
+    auto it = versioned.find(version);
+    if (it == versioned.end()) return FileError(down.first, absl::StrCat("no up migration for version ", version));
+    it->second.down = Whole(down.second);
+  }
+  for (auto& [v, mig] : versioned) set.migrations.push_back(std::move(mig));
+  for (auto& [d, mig] : repeatable) set.migrations.push_back(std::move(mig));
+  return set;
+}
+
+}  // namespace noshell

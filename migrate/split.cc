@@ -1,0 +1,220 @@
+// migrate/split.cc — statement splitting and classification with libpg_query.
+#include "migrate/split.h"
+
+#include <algorithm>
+
+#include <pg_query.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/status_macros.h"
+
+namespace noshell {
+namespace {
+
+// 1-based line and column of byte `offset` in `text`.
+std::pair<int, int> LineCol(absl::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  int line = 1, col = 1;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+int CountLines(absl::string_view text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+
+struct RawSplit {
+  std::vector<std::pair<size_t, size_t>> stmts;  // (offset, length) within the input
+};
+
+absl::StatusOr<RawSplit> ParserSplit(const std::string& text, int first_line) {
+  PgQuerySplitResult r = pg_query_split_with_parser(text.c_str());
+  RawSplit out;
+  absl::Status status = absl::OkStatus();
+  if (r.error != nullptr) {
+    // cursorpos is 1-based; 0 means "no position".
+    size_t pos = r.error->cursorpos > 0 ? static_cast<size_t>(r.error->cursorpos - 1) : 0;
+    auto [line, col] = LineCol(text, pos);
+    status = absl::InvalidArgumentError(
+        absl::StrCat("line ", line + first_line - 1, ", column ", col, ": ", r.error->message));
+  } else {
+    for (int i = 0; i < r.n_stmts; ++i) {
+      out.stmts.emplace_back(static_cast<size_t>(r.stmts[i]->stmt_location), static_cast<size_t>(r.stmts[i]->stmt_len));
+    }
+  }
+  pg_query_free_split_result(r);
+  if (!status.ok()) return status;
+  return out;
+}
+
+// The statement text at (offset, len); len 0 means "to the end".
+absl::string_view Slice(absl::string_view text, std::pair<size_t, size_t> s) {
+  absl::string_view t = s.second == 0 ? text.substr(s.first) : text.substr(s.first, s.second);
+  return absl::StripAsciiWhitespace(t);
+}
+
+// Appends statement `s` of `text` (which starts at file line `first_line`) to `out`.
+absl::Status Append(absl::string_view text, std::pair<size_t, size_t> s, int first_line, std::vector<Statement>* out,
+                    bool* is_copy_in) {
+  absl::string_view body = Slice(text, s);
+  // Skip leading whitespace (the parser's location includes it) to find the real first line.
+  size_t lead = s.first;
+  while (lead < text.size() && absl::ascii_isspace(static_cast<unsigned char>(text[lead]))) ++lead;
+  Statement st;
+  st.sql = std::string(absl::StripSuffix(body, ";"));
+  st.line = first_line + LineCol(text, lead).first - 1;
+  auto kind = ClassifyStatement(st.sql);
+  if (!kind.ok()) return absl::InvalidArgumentError(absl::StrCat("line ", st.line, ": ", kind.status().message()));
+  st.no_transaction = kind->no_transaction;
+  st.transaction_control = kind->transaction_control;
+  *is_copy_in = kind->copy_from_stdin;
+  out->push_back(std::move(st));
+  return absl::OkStatus();
+}
+
+// Reads COPY data starting at `pos` (the start of a line) up to a line "\."; returns the offset
+// just past that line.
+absl::StatusOr<size_t> ReadCopyData(absl::string_view text, size_t pos, int first_line, std::string* data) {
+  const int start_line = first_line + LineCol(text, pos).first - 1;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    absl::string_view line = text.substr(pos, eol == absl::string_view::npos ? absl::string_view::npos : eol - pos);
+    size_t next = eol == absl::string_view::npos ? text.size() : eol + 1;
+    if (absl::StripTrailingAsciiWhitespace(line) == "\\.") return next;
+    absl::StrAppend(data, line, "\n");
+    pos = next;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("line ", start_line, ": COPY FROM stdin data is not ended by a line \"\\.\""));
+}
+
+}  // namespace
+
+absl::StatusOr<StatementKind> ClassifyStatement(absl::string_view sql) {
+  StatementKind k;
+  PgQueryParseResult r = pg_query_parse(std::string(sql).c_str());
+  if (r.error != nullptr) {
+    std::string msg = r.error->message;
+    pg_query_free_parse_result(r);
+    return absl::InvalidArgumentError(msg);
+  }
+  absl::string_view tree = r.parse_tree;
+  // {"version":150001,"stmts":[{"stmt":{"IndexStmt":{...
+  std::string type;
+  if (size_t at = tree.find("\"stmt\":{\""); at != absl::string_view::npos) {
+    size_t start = at + 9;
+    type = std::string(tree.substr(start, tree.find('"', start) - start));
+  }
+  const bool concurrent = absl::StrContains(tree, "\"concurrent\":true");
+  if (type == "IndexStmt" && concurrent) k.no_transaction = "CREATE INDEX CONCURRENTLY";
+  else if (type == "DropStmt" && concurrent) k.no_transaction = "DROP INDEX CONCURRENTLY";
+  else if (type == "ReindexStmt" && absl::StrContains(tree, "\"defname\":\"concurrently\"")) k.no_transaction = "REINDEX CONCURRENTLY";
+  else if (type == "VacuumStmt" && absl::StrContains(tree, "\"is_vacuumcmd\":true")) k.no_transaction = "VACUUM";
+  else if (type == "CreatedbStmt") k.no_transaction = "CREATE DATABASE";
+  else if (type == "DropdbStmt") k.no_transaction = "DROP DATABASE";
+  else if (type == "AlterSystemStmt") k.no_transaction = "ALTER SYSTEM";
+  else if (type == "CreateTableSpaceStmt") k.no_transaction = "CREATE TABLESPACE";
+  else if (type == "DropTableSpaceStmt") k.no_transaction = "DROP TABLESPACE";
+  else if (type == "CreateSubscriptionStmt") k.no_transaction = "CREATE SUBSCRIPTION";
+  else if (type == "DropSubscriptionStmt") k.no_transaction = "DROP SUBSCRIPTION";
+  k.transaction_control = type == "TransactionStmt";
+  absl::Status status = absl::OkStatus();
+  if (type == "CopyStmt" && !absl::StrContains(tree, "\"filename\"")) {
+    if (absl::StrContains(tree, "\"is_from\":true")) {
+      k.copy_from_stdin = true;
+    } else {
+      status = absl::InvalidArgumentError("COPY ... TO stdout has nowhere to send its rows in a migration");
+    }
+  }
+  pg_query_free_parse_result(r);
+  if (!status.ok()) return status;
+  return k;
+}
+
+absl::StatusOr<std::vector<Statement>> SplitSql(absl::string_view sql, int first_line) {
+  std::vector<Statement> out;
+  size_t pos = 0;
+  while (pos < sql.size()) {
+    absl::string_view rest = sql.substr(pos);
+    if (absl::StripAsciiWhitespace(rest).empty()) break;
+    const int rest_line = first_line + LineCol(sql, pos).first - 1;
+    const std::string rest_str(rest);
+    absl::StatusOr<RawSplit> whole = ParserSplit(rest_str, rest_line);
+
+    // Where does COPY ... FROM stdin end its statement? Either among the statements of a clean
+    // split, or, when the inline data made the split fail, at the first line ending in ';' whose
+    // prefix splits cleanly and ends with such a COPY.
+    size_t copy_end = absl::string_view::npos;  // offset in `rest` just past the COPY's line
+    bool is_copy = false;
+    if (whole.ok()) {
+      for (auto s : whole->stmts) {
+        NOSHELL_RETURN_IF_ERROR(Append(rest, s, rest_line, &out, &is_copy));
+        if (is_copy) {
+          size_t stmt_end = s.second == 0 ? rest.size() : s.first + s.second;
+          size_t eol = rest.find('\n', stmt_end);
+          copy_end = eol == absl::string_view::npos ? rest.size() : eol + 1;
+          break;
+        }
+      }
+    } else {
+      for (size_t eol = rest.find('\n');; eol = rest.find('\n', eol + 1)) {
+        size_t end = eol == absl::string_view::npos ? rest.size() : eol;
+        absl::string_view prefix = absl::StripTrailingAsciiWhitespace(rest.substr(0, end));
+        if (absl::EndsWith(prefix, ";")) {
+          auto part = ParserSplit(std::string(prefix), rest_line);
+          if (part.ok() && !part->stmts.empty()) {
+            auto kind = ClassifyStatement(Slice(prefix, part->stmts.back()));
+            if (kind.ok() && kind->copy_from_stdin) {
+              for (auto st : part->stmts) NOSHELL_RETURN_IF_ERROR(Append(prefix, st, rest_line, &out, &is_copy));
+              copy_end = eol == absl::string_view::npos ? rest.size() : eol + 1;
+              break;
+            }
+          }
+        }
+        if (eol == absl::string_view::npos) return whole.status();
+      }
+    }
+    if (copy_end == absl::string_view::npos) break;  // clean split, no COPY: done
+    std::string data;
+    NOSHELL_ASSIGN_OR_RETURN(size_t after, ReadCopyData(rest, copy_end, rest_line, &data));
+    out.back().copy_data = std::move(data);
+    pos += after;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Statement>> SplitSegments(const std::vector<Segment>& segments) {
+  std::vector<Statement> out;
+  for (const Segment& seg : segments) {
+    if (seg.verbatim) {
+      absl::string_view body = absl::StripAsciiWhitespace(seg.text);
+      if (body.empty()) continue;
+      Statement st;
+      st.sql = std::string(absl::StripSuffix(body, ";"));
+      size_t lead = seg.text.find(body.front());
+      st.line = seg.first_line + CountLines(absl::string_view(seg.text).substr(0, lead));
+      // A verbatim block is usually a function body; classify it only when it parses as one
+      // statement, and never refuse it.
+      auto kind = ClassifyStatement(st.sql);
+      if (kind.ok()) {
+        st.no_transaction = kind->no_transaction;
+        st.transaction_control = kind->transaction_control;
+      }
+      out.push_back(std::move(st));
+      continue;
+    }
+    NOSHELL_ASSIGN_OR_RETURN(std::vector<Statement> part, SplitSql(seg.text, seg.first_line));
+    for (Statement& s : part) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace noshell

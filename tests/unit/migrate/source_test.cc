@@ -1,0 +1,156 @@
+// Migration folders in the four formats, and every way a folder can be wrong.
+#include "migrate/source.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "gtest/gtest.h"
+
+namespace noshell {
+namespace {
+
+const std::string kFixtures = std::string(NOSHELL_TEST_SRC_DIR) + "/fixtures/migrations/";
+
+class TempFolder {
+ public:
+  TempFolder() {
+    char tmpl[] = "/tmp/noshell_mig_XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempFolder() { std::filesystem::remove_all(path_); }
+  void Write(const std::string& name, const std::string& content) {
+    std::filesystem::create_directories(std::filesystem::path(path_ + "/" + name).parent_path());
+    std::ofstream(path_ + "/" + name, std::ios::binary) << content;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<std::string> Versions(const MigrationSet& s) {
+  std::vector<std::string> v;
+  for (const Migration& m : s.migrations) v.push_back(m.repeatable ? "R:" + m.description : m.version);
+  return v;
+}
+
+TEST(SourceTest, GolangMigrateFolder) {
+  auto s = LoadMigrations(kFixtures + "golang-migrate", std::nullopt);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->format, MigrationFormat::kGolangMigrate);
+  EXPECT_EQ(Versions(*s), (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(s->migrations[0].description, "create users");
+  ASSERT_TRUE(s->migrations[0].down.has_value());
+  EXPECT_EQ((*s->migrations[0].down)[0].text, "DROP TABLE users;\n");
+  auto stmts = SplitSegments(s->migrations[1].up);
+  ASSERT_TRUE(stmts.ok()) << stmts.status();
+  EXPECT_EQ(stmts->size(), 2u);
+  EXPECT_EQ((*stmts)[1].line, 8);
+  auto cic = SplitSegments(s->migrations[2].up);
+  EXPECT_EQ((*cic)[0].no_transaction, "CREATE INDEX CONCURRENTLY");
+  EXPECT_EQ(s->migrations[2].tx_mode, TxMode::kTransaction);  // detected at run time, not declared
+}
+
+TEST(SourceTest, DbmateFolder) {
+  auto s = LoadMigrations(kFixtures + "dbmate", std::nullopt);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->format, MigrationFormat::kDbmate);
+  EXPECT_EQ(Versions(*s), (std::vector<std::string>{"20240101000000", "20240102000000", "20240103000000"}));
+  EXPECT_EQ(s->migrations[2].tx_mode, TxMode::kNoTransaction);
+  EXPECT_TRUE(s->migrations[2].tx_mode_declared);
+  auto seed = SplitSegments(s->migrations[1].up);
+  ASSERT_TRUE(seed.ok()) << seed.status();
+  ASSERT_EQ(seed->size(), 2u);
+  EXPECT_EQ((*seed)[0].copy_data, "a@example.com\nsemi;colon@example.com\n");
+  EXPECT_EQ((*seed)[0].line, 2);
+  EXPECT_EQ((*seed)[1].line, 6);
+}
+
+TEST(SourceTest, GooseFolder) {
+  auto s = LoadMigrations(kFixtures + "goose", std::nullopt);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->format, MigrationFormat::kGoose);
+  EXPECT_EQ(Versions(*s), (std::vector<std::string>{"00001", "00002", "00003"}));
+  auto up = SplitSegments(s->migrations[1].up);
+  ASSERT_TRUE(up.ok()) << up.status();
+  ASSERT_EQ(up->size(), 3u);
+  EXPECT_EQ((*up)[1].line, 4);
+  EXPECT_NE((*up)[1].sql.find("RETURN NEW;"), std::string::npos);
+  auto down = SplitSegments(*s->migrations[1].down);
+  EXPECT_EQ(down->size(), 3u);
+  EXPECT_EQ(s->migrations[2].tx_mode, TxMode::kNoTransaction);
+}
+
+TEST(SourceTest, FlywayFolderWithSubfolderConfAndRepeatable) {
+  auto s = LoadMigrations(kFixtures + "flyway", std::nullopt);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->format, MigrationFormat::kFlyway);
+  EXPECT_EQ(Versions(*s), (std::vector<std::string>{"1", "1.1", "2", "3", "R:user emails"}));
+  EXPECT_EQ(s->migrations[3].tx_mode, TxMode::kNoTransaction);
+  EXPECT_TRUE(s->migrations[4].repeatable);
+  EXPECT_FALSE(s->migrations[0].down.has_value());
+}
+
+TEST(SourceTest, ChecksumIgnoresCrlfAndBom) {
+  TempFolder lf, crlf;
+  lf.Write("1_a.up.sql", "CREATE TABLE a (x int);\nINSERT INTO a VALUES (1);\n");
+  crlf.Write("1_a.up.sql", "\xEF\xBB\xBF" "CREATE TABLE a (x int);\r\nINSERT INTO a VALUES (1);\r\n");
+  auto a = LoadMigrations(lf.path(), std::nullopt);
+  auto b = LoadMigrations(crlf.path(), std::nullopt);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->migrations[0].checksum, b->migrations[0].checksum);
+  EXPECT_EQ(a->migrations[0].checksum.size(), 64u);
+  TempFolder changed;
+  changed.Write("1_a.up.sql", "CREATE TABLE a (x bigint);\nINSERT INTO a VALUES (1);\n");
+  EXPECT_NE(LoadMigrations(changed.path(), std::nullopt)->migrations[0].checksum, a->migrations[0].checksum);
+}
+
+TEST(SourceTest, VersionsSortNumerically) {
+  TempFolder f;
+  for (const char* n : {"10_c.up.sql", "9_b.up.sql", "100_d.up.sql", "1_a.up.sql"}) f.Write(n, "SELECT 1;");
+  EXPECT_EQ(Versions(*LoadMigrations(f.path(), std::nullopt)), (std::vector<std::string>{"1", "9", "10", "100"}));
+  EXPECT_LT(CompareVersions("1.9", "1.10"), 0);
+  EXPECT_EQ(CompareVersions("1.0", "1"), 0);
+  EXPECT_GT(CompareVersions("20240101000000", "99"), 0);
+  EXPECT_EQ(CompareVersions("007", "7"), 0);
+}
+
+TEST(SourceTest, BadFoldersNameTheFile) {
+  struct Case {
+    std::vector<std::pair<std::string, std::string>> files;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {{{"1_a.up.sql", "SELECT 1;"}, {"V2__b.sql", "SELECT 1;"}}, "mixes migration formats: golang-migrate"},
+      {{{"create_users.sql", "SELECT 1;"}}, "create_users.sql: not a migration file name"},
+      {{{"1_a.up.sql", "SELECT 1;"}, {"01_b.up.sql", "SELECT 1;"}}, "version 1 is also used by"},
+      {{{"2_b.down.sql", "SELECT 1;"}}, "2_b.down.sql: no up migration for version 2"},
+      {{{"1_a.sql", "SELECT 1;"}}, "1_a.sql: has neither a dbmate (-- migrate:up) nor a goose"},
+      {{{"1_a.sql", "-- +goose Up\n-- +goose Wibble\nSELECT 1;"}}, "1_a.sql: line 2: unknown annotation"},
+      {{{"1_a.sql", "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;"}}, "StatementBegin without StatementEnd"},
+      {{{"1_a.sql", "-- migrate:up transaction:maybe\nSELECT 1;"}}, "unknown dbmate option \"transaction:maybe\""},
+      {{{"1_a.sql", "SELECT 0;\n-- migrate:up\nSELECT 1;"}}, "line 1: SQL before -- migrate:up"},
+      {{{"V1__a.sql", "SELECT 1;"}, {"V1__a.sql.conf", "mixed=true\n"}}, "unsupported setting \"mixed\""},
+      {{{"sub/1_a.up.sql", "SELECT 1;"}}, "golang-migrate reads no subfolders"},
+  };
+  for (const Case& c : cases) {
+    TempFolder f;
+    for (const auto& [name, content] : c.files) f.Write(name, content);
+    auto s = LoadMigrations(f.path(), std::nullopt);
+    ASSERT_FALSE(s.ok()) << c.want;
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << c.want;
+    EXPECT_NE(s.status().message().find(c.want), absl::string_view::npos) << s.status();
+  }
+  EXPECT_EQ(LoadMigrations("/nonexistent/dir", std::nullopt).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SourceTest, ForcedFormatMustMatch) {
+  auto s = LoadMigrations(kFixtures + "golang-migrate", MigrationFormat::kFlyway);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("is a golang-migrate file, but --format=flyway"), absl::string_view::npos);
+  EXPECT_EQ(ParseFormatName("goose"), MigrationFormat::kGoose);
+  EXPECT_FALSE(ParseFormatName("liquibase").has_value());
+}
+
+}  // namespace
+}  // namespace noshell

@@ -1,6 +1,5 @@
-// common/postgres_check.cc — PostgreSQL readiness through libpq's asynchronous API, so one
-// deadline covers DNS (resolved by us and handed to libpq as hostaddr), connect, TLS,
-// authentication and the query. libpq's own connect_timeout cannot go below 2 s.
+// common/postgres_check.cc — PostgreSQL readiness: a full login plus a query (or a role check),
+// or a pg_isready-style ping, all under the probe's deadline (connection: common/postgres.h).
 #include <poll.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/check.h"
+#include "common/postgres.h"
 #include "common/redact.h"
 #include "common/status_macros.h"
 #include "common/url.h"
@@ -26,40 +26,6 @@
 
 namespace noshell {
 namespace {
-
-constexpr absl::Duration kStagger = absl::Milliseconds(200);
-constexpr const char* kDefaultSocketDir = "/var/run/postgresql";
-
-struct Endpoint {
-  std::string host;      // name, IP or socket directory, as the user wrote it
-  std::string hostaddr;  // resolved IP; empty for unix sockets
-  std::string port;
-};
-
-using PgConnPtr = std::unique_ptr<PGconn, decltype(&PQfinish)>;
-using PgResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
-
-bool IsSocketDir(absl::string_view host) { return absl::StartsWith(host, "/") || absl::StartsWith(host, "@"); }
-
-std::string Where(const Endpoint& e) {
-  if (e.hostaddr.empty()) return absl::StrCat(e.host, "/.s.PGSQL.", e.port);
-  if (e.hostaddr == e.host) return JoinHostPort(e.host, std::stoi(e.port));
-  return absl::StrCat(e.host, " (", JoinHostPort(e.hostaddr, std::stoi(e.port)), ")");
-}
-
-const char* Phase(PGconn* conn) {
-  switch (PQstatus(conn)) {
-    case CONNECTION_STARTED: return "connecting";
-    case CONNECTION_MADE: return "sending the startup packet";
-    case CONNECTION_AWAITING_RESPONSE: return "waiting for the server to answer the login";
-    case CONNECTION_AUTH_OK: return "waiting for the server to finish starting the session";
-    case CONNECTION_SSL_STARTUP: return "in the TLS handshake";
-    case CONNECTION_GSS_STARTUP: return "negotiating GSSAPI encryption";
-    case CONNECTION_CHECK_WRITABLE: case CONNECTION_CHECK_TARGET: case CONNECTION_CHECK_STANDBY:
-      return "checking the server's role";
-    default: return "connecting";
-  }
-}
 
 class PostgresCheck : public Check {
  public:
@@ -76,201 +42,22 @@ class PostgresCheck : public Check {
   std::string Describe() const override { return target_.display; }
 
   absl::Status Probe(absl::Time deadline) override {
-    auto endpoints = Endpoints(deadline);
+    auto endpoints = PgEndpoints(target_, deadline);
     if (!endpoints.ok()) return endpoints.status();
     if (mode_ == "ping") return Ping(*endpoints, deadline);
-    auto conn = Connect(*endpoints, deadline);
+    auto conn = PgConnect(target_, *endpoints, deadline, options_.mode, "noshell-healthcheck");
     if (!conn.ok()) return conn.status();
     if (*conn == nullptr) return absl::OkStatus();  // liveness: alive but not accepting yet
     return Verify(conn->get(), deadline);
   }
 
  private:
-  // Every host of the target, each resolved to all of its addresses.
-  absl::StatusOr<std::vector<Endpoint>> Endpoints(absl::Time deadline) const {
-    std::string host_list = PgParam(target_, "host");
-    std::string addr_list = PgParam(target_, "hostaddr");
-    std::string port_list = PgParam(target_, "port");
-    if (host_list.empty() && addr_list.empty()) host_list = kDefaultSocketDir;
-    std::vector<std::string> hosts = absl::StrSplit(host_list.empty() ? addr_list : host_list, ',');
-    std::vector<std::string> addrs;
-    if (!addr_list.empty()) addrs = absl::StrSplit(addr_list, ',');
-    std::vector<std::string> ports = absl::StrSplit(port_list.empty() ? "5432" : port_list, ',');
-    if (ports.size() != 1 && ports.size() != hosts.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(target_.display, ": ", ports.size(), " ports for ",
-                                                     hosts.size(), " hosts"));
-    }
-    std::vector<Endpoint> out;
-    absl::Status last = absl::OkStatus();
-    for (size_t i = 0; i < hosts.size(); ++i) {
-      const std::string& port = ports.size() == 1 ? ports[0] : ports[i];
-      int port_num = 0;
-      if (!absl::SimpleAtoi(port, &port_num) || port_num <= 0 || port_num > 65535) {
-        return absl::InvalidArgumentError(absl::StrCat(target_.display, ": invalid port \"", port, "\""));
-      }
-      if (i < addrs.size() && !addrs[i].empty()) {
-        out.push_back({hosts[i], addrs[i], port});
-      } else if (IsSocketDir(hosts[i])) {
-        out.push_back({hosts[i], "", port});
-      } else {
-        auto resolved = Resolve(hosts[i], port_num, deadline);
-        if (!resolved.ok()) {
-          last = resolved.status();
-          continue;
-        }
-        for (const Address& a : *resolved) out.push_back({hosts[i], a.text, port});
-      }
-    }
-    if (out.empty()) return last;
-    return out;
-  }
-
-  PGconn* Start(const Endpoint& e) const {
-    std::vector<const char*> keys, values;
-    for (const auto& [k, v] : target_.pg_params) {
-      if (k == "host" || k == "hostaddr" || k == "port" || k == "connect_timeout") continue;
-      keys.push_back(k.c_str());
-      values.push_back(v.c_str());
-    }
-    keys.push_back("host");
-    values.push_back(e.host.c_str());
-    if (!e.hostaddr.empty()) {
-      keys.push_back("hostaddr");
-      values.push_back(e.hostaddr.c_str());
-    }
-    keys.push_back("port");
-    values.push_back(e.port.c_str());
-    keys.push_back("fallback_application_name");
-    values.push_back("noshell");
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
-    PGconn* conn = PQconnectStartParams(keys.data(), values.data(), 0);
-    // Verbose errors carry the SQLSTATE, which tells "starting up" from "wrong password".
-    if (conn != nullptr) PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
-    return conn;
-  }
-
-  // Connects to the first endpoint that accepts the login. A server's own refusal (bad password,
-  // unknown database, starting up) is the verdict; transport failures move on to the next
-  // endpoint. Returns nullptr (and OK) when liveness mode accepts a 57P03 refusal.
-  absl::StatusOr<PgConnPtr> Connect(const std::vector<Endpoint>& endpoints, absl::Time deadline) const {
-    struct Attempt {
-      PgConnPtr conn{nullptr, &PQfinish};
-      const Endpoint* endpoint;
-      PostgresPollingStatusType want = PGRES_POLLING_WRITING;
-    };
-    std::vector<Attempt> active;
-    std::vector<std::string> errors;
-    size_t next = 0;
-    absl::Time next_start = absl::Now();
-
-    auto fail = [&](Attempt& a) -> std::optional<absl::Status> {
-      PgError e = ParsePgError(PQerrorMessage(a.conn.get()));
-      absl::Status verdict = PgConnectVerdict(e, options_.mode);
-      if (!e.sqlstate.empty() || absl::IsUnimplemented(verdict)) {
-        if (verdict.ok()) return absl::OkStatus();
-        return absl::Status(verdict.code(), Redactor::Global().Scrub(verdict.message()));
-      }
-      errors.push_back(absl::StrCat(Where(*a.endpoint), ": ", Redactor::Global().Scrub(e.message)));
-      return std::nullopt;
-    };
-
-    for (;;) {
-      while (next < endpoints.size() && (active.empty() || absl::Now() >= next_start)) {
-        Attempt a;
-        a.endpoint = &endpoints[next++];
-        a.conn.reset(Start(*a.endpoint));
-        next_start = absl::Now() + kStagger;
-        if (a.conn == nullptr) return absl::ResourceExhaustedError("libpq: out of memory");
-        if (PQstatus(a.conn.get()) == CONNECTION_BAD) {
-          if (auto v = fail(a); v.has_value()) {
-            if (v->ok()) return PgConnPtr(nullptr, &PQfinish);
-            return *v;
-          }
-          continue;
-        }
-        active.push_back(std::move(a));
-      }
-      if (active.empty()) {
-        return absl::UnavailableError(errors.empty() ? "no address to connect to" : absl::StrJoin(errors, "; "));
-      }
-      if (absl::Now() >= deadline) {
-        return absl::DeadlineExceededError(absl::StrCat("timed out ", Phase(active.front().conn.get())));
-      }
-      std::vector<pollfd> fds;
-      for (const Attempt& a : active) {
-        fds.push_back({PQsocket(a.conn.get()), static_cast<short>(a.want == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0});
-      }
-      absl::Time wake = next < endpoints.size() ? std::min(next_start, deadline) : deadline;
-      absl::Duration left = wake - absl::Now();
-      int timeout_ms = left <= absl::ZeroDuration() ? 0 : static_cast<int>(absl::ToInt64Milliseconds(left) + 1);
-      int rc = poll(fds.data(), fds.size(), timeout_ms);
-      if (rc < 0 && errno != EINTR) return ErrnoStatus(errno, "poll");
-      if (rc <= 0) continue;
-      for (size_t i = active.size(); i-- > 0;) {
-        if (fds[i].revents == 0) continue;
-        Attempt& a = active[i];
-        a.want = PQconnectPoll(a.conn.get());
-        if (a.want == PGRES_POLLING_OK) return std::move(a.conn);
-        if (a.want == PGRES_POLLING_FAILED) {
-          if (auto v = fail(a); v.has_value()) {
-            if (v->ok()) return PgConnPtr(nullptr, &PQfinish);
-            return *v;
-          }
-          active.erase(active.begin() + static_cast<long>(i));
-          next_start = absl::Now();
-        }
-      }
-    }
-  }
-
-  // Runs `sql` and returns the first value of the first row ("" when there is none).
-  absl::StatusOr<std::vector<std::string>> Query(PGconn* conn, const std::string& sql, absl::Time deadline) const {
-    if (PQsendQuery(conn, sql.c_str()) != 1) {
-      return absl::UnavailableError(ParsePgError(PQerrorMessage(conn)).message);
-    }
-    while (PQflush(conn) == 1) {
-      NOSHELL_RETURN_IF_ERROR(WaitFd(PQsocket(conn), POLLOUT | POLLIN, deadline, "sending the query"));
-      if (PQconsumeInput(conn) != 1) return absl::UnavailableError(ParsePgError(PQerrorMessage(conn)).message);
-    }
-    std::vector<std::string> row;
-    absl::Status status = absl::OkStatus();
-    bool first = true;
-    for (;;) {
-      while (PQisBusy(conn)) {
-        NOSHELL_RETURN_IF_ERROR(WaitFd(PQsocket(conn), POLLIN, deadline, "waiting for the query result"));
-        if (PQconsumeInput(conn) != 1) return absl::UnavailableError(ParsePgError(PQerrorMessage(conn)).message);
-      }
-      PgResultPtr res(PQgetResult(conn), &PQclear);
-      if (res == nullptr) break;
-      if (!first) continue;
-      first = false;
-      ExecStatusType st = PQresultStatus(res.get());
-      if (st == PGRES_TUPLES_OK) {
-        if (PQntuples(res.get()) > 0) {
-          for (int c = 0; c < PQnfields(res.get()); ++c) row.emplace_back(PQgetvalue(res.get(), 0, c));
-        }
-      } else if (st != PGRES_COMMAND_OK) {
-        const char* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
-        const char* primary = PQresultErrorField(res.get(), PG_DIAG_MESSAGE_PRIMARY);
-        std::string msg = absl::StrCat("query failed: ", primary ? primary : PQresStatus(st),
-                                       state ? absl::StrCat(" (SQLSTATE ", state, ")") : "");
-        std::string code = state ? state : "";
-        if (absl::StartsWith(code, "42") && code != "42501") status = absl::InvalidArgumentError(msg);
-        else if (code == "42501") status = absl::PermissionDeniedError(msg);
-        else status = absl::UnavailableError(msg);
-      }
-    }
-    if (!status.ok()) return status;
-    return row;
-  }
-
   absl::Status Verify(PGconn* conn, absl::Time deadline) const {
     if (PQsetnonblocking(conn, 1) != 0) return absl::InternalError("libpq: cannot set non-blocking mode");
     if (!role_.empty()) {
       NOSHELL_ASSIGN_OR_RETURN(
           std::vector<std::string> row,
-          Query(conn, "SELECT pg_is_in_recovery()::text, current_setting('transaction_read_only')", deadline));
+          PgQueryRow(conn, "SELECT pg_is_in_recovery()::text, current_setting('transaction_read_only')", deadline));
       if (row.size() != 2) return absl::UnknownError("role query returned no row");
       const bool standby = row[0] == "true";
       const bool read_only = row[1] == "on";
@@ -282,7 +69,7 @@ class PostgresCheck : public Check {
       }
     }
     const std::string sql = query_.empty() ? "SELECT 1" : query_;
-    NOSHELL_ASSIGN_OR_RETURN(std::vector<std::string> row, Query(conn, sql, deadline));
+    NOSHELL_ASSIGN_OR_RETURN(std::vector<std::string> row, PgQueryRow(conn, sql, deadline));
     if (!query_.empty()) {
       if (row.empty()) return absl::FailedPreconditionError("query returned no rows");
       if (!PgTruthy(row[0])) {
@@ -294,13 +81,13 @@ class PostgresCheck : public Check {
 
   // pg_isready semantics: the server answers a StartupMessage with an authentication request
   // (or any error but "starting up"). No password is sent.
-  absl::Status Ping(const std::vector<Endpoint>& endpoints, absl::Time deadline) const {
+  absl::Status Ping(const std::vector<PgEndpoint>& endpoints, absl::Time deadline) const {
     std::string user = PgParam(target_, "user");
     if (user.empty()) user = "postgres";
     std::string db = PgParam(target_, "dbname");
     if (db.empty()) db = user;
     absl::Status last = absl::UnavailableError("no address to connect to");
-    for (const Endpoint& e : endpoints) {
+    for (const PgEndpoint& e : endpoints) {
       absl::StatusOr<Fd> fd = e.hostaddr.empty()
                                   ? ConnectUnix(absl::StrCat(e.host, "/.s.PGSQL.", e.port), deadline)
                                   : ConnectTcp(e.hostaddr, std::stoi(e.port), deadline);

@@ -1,0 +1,245 @@
+// common/postgres.cc — connecting to PostgreSQL under one deadline (see postgres.h).
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <libpq-fe.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/postgres.h"
+#include "common/redact.h"
+#include "common/status_macros.h"
+#include "common/url.h"
+#include "common/verdict.h"
+
+namespace noshell {
+namespace {
+
+constexpr absl::Duration kStagger = absl::Milliseconds(200);
+constexpr const char* kDefaultSocketDir = "/var/run/postgresql";
+
+
+using PgResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+bool IsSocketDir(absl::string_view host) { return absl::StartsWith(host, "/") || absl::StartsWith(host, "@"); }
+
+}  // namespace
+
+std::string PgWhere(const PgEndpoint& e) {
+  if (e.hostaddr.empty()) return absl::StrCat(e.host, "/.s.PGSQL.", e.port);
+  if (e.hostaddr == e.host) return JoinHostPort(e.host, std::stoi(e.port));
+  return absl::StrCat(e.host, " (", JoinHostPort(e.hostaddr, std::stoi(e.port)), ")");
+}
+
+namespace {
+
+const char* Phase(PGconn* conn) {
+  switch (PQstatus(conn)) {
+    case CONNECTION_STARTED: return "connecting";
+    case CONNECTION_MADE: return "sending the startup packet";
+    case CONNECTION_AWAITING_RESPONSE: return "waiting for the server to answer the login";
+    case CONNECTION_AUTH_OK: return "waiting for the server to finish starting the session";
+    case CONNECTION_SSL_STARTUP: return "in the TLS handshake";
+    case CONNECTION_GSS_STARTUP: return "negotiating GSSAPI encryption";
+    case CONNECTION_CHECK_WRITABLE: case CONNECTION_CHECK_TARGET: case CONNECTION_CHECK_STANDBY:
+      return "checking the server's role";
+    default: return "connecting";
+  }
+}
+
+
+PGconn* Start(const Target& target, const PgEndpoint& e, const char* application_name) {
+  std::vector<const char*> keys, values;
+  for (const auto& [k, v] : target.pg_params) {
+    if (k == "host" || k == "hostaddr" || k == "port" || k == "connect_timeout") continue;
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  keys.push_back("host");
+  values.push_back(e.host.c_str());
+  if (!e.hostaddr.empty()) {
+    keys.push_back("hostaddr");
+    values.push_back(e.hostaddr.c_str());
+  }
+  keys.push_back("port");
+  values.push_back(e.port.c_str());
+  keys.push_back("fallback_application_name");
+  values.push_back(application_name);
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* conn = PQconnectStartParams(keys.data(), values.data(), 0);
+  // Verbose errors carry the SQLSTATE, which tells "starting up" from "wrong password".
+  if (conn != nullptr) PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+  return conn;
+}
+
+
+}  // namespace
+
+// Every host of the target, each resolved to all of its addresses.
+absl::StatusOr<std::vector<PgEndpoint>> PgEndpoints(const Target& target, absl::Time deadline) {
+  std::string host_list = PgParam(target, "host");
+  std::string addr_list = PgParam(target, "hostaddr");
+  std::string port_list = PgParam(target, "port");
+  if (host_list.empty() && addr_list.empty()) host_list = kDefaultSocketDir;
+  std::vector<std::string> hosts = absl::StrSplit(host_list.empty() ? addr_list : host_list, ',');
+  std::vector<std::string> addrs;
+  if (!addr_list.empty()) addrs = absl::StrSplit(addr_list, ',');
+  std::vector<std::string> ports = absl::StrSplit(port_list.empty() ? "5432" : port_list, ',');
+  if (ports.size() != 1 && ports.size() != hosts.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(target.display, ": ", ports.size(), " ports for ",
+                                                   hosts.size(), " hosts"));
+  }
+  std::vector<PgEndpoint> out;
+  absl::Status last = absl::OkStatus();
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    const std::string& port = ports.size() == 1 ? ports[0] : ports[i];
+    int port_num = 0;
+    if (!absl::SimpleAtoi(port, &port_num) || port_num <= 0 || port_num > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(target.display, ": invalid port \"", port, "\""));
+    }
+    if (i < addrs.size() && !addrs[i].empty()) {
+      out.push_back({hosts[i], addrs[i], port});
+    } else if (IsSocketDir(hosts[i])) {
+      out.push_back({hosts[i], "", port});
+    } else {
+      auto resolved = Resolve(hosts[i], port_num, deadline);
+      if (!resolved.ok()) {
+        last = resolved.status();
+        continue;
+      }
+      for (const Address& a : *resolved) out.push_back({hosts[i], a.text, port});
+    }
+  }
+  if (out.empty()) return last;
+  return out;
+}
+
+// Connects to the first endpoint that accepts the login. A server's own refusal (bad password,
+// unknown database, starting up) is the verdict; transport failures move on to the next
+// endpoint. Returns nullptr (and OK) when liveness mode accepts a 57P03 refusal.
+absl::StatusOr<PgConnPtr> PgConnect(const Target& target, const std::vector<PgEndpoint>& endpoints, absl::Time deadline,
+                                   ProbeMode mode, const char* application_name) {
+  struct Attempt {
+    PgConnPtr conn{nullptr, &PQfinish};
+    const PgEndpoint* endpoint;
+    PostgresPollingStatusType want = PGRES_POLLING_WRITING;
+  };
+  std::vector<Attempt> active;
+  std::vector<std::string> errors;
+  size_t next = 0;
+  absl::Time next_start = absl::Now();
+
+  auto fail = [&](Attempt& a) -> std::optional<absl::Status> {
+    PgError e = ParsePgError(PQerrorMessage(a.conn.get()));
+    absl::Status verdict = PgConnectVerdict(e, mode);
+    if (!e.sqlstate.empty() || absl::IsUnimplemented(verdict)) {
+      if (verdict.ok()) return absl::OkStatus();
+      return absl::Status(verdict.code(), Redactor::Global().Scrub(verdict.message()));
+    }
+    errors.push_back(absl::StrCat(PgWhere(*a.endpoint), ": ", Redactor::Global().Scrub(e.message)));
+    return std::nullopt;
+  };
+
+  for (;;) {
+    while (next < endpoints.size() && (active.empty() || absl::Now() >= next_start)) {
+      Attempt a;
+      a.endpoint = &endpoints[next++];
+      a.conn.reset(Start(target, *a.endpoint, application_name));
+      next_start = absl::Now() + kStagger;
+      if (a.conn == nullptr) return absl::ResourceExhaustedError("libpq: out of memory");
+      if (PQstatus(a.conn.get()) == CONNECTION_BAD) {
+        if (auto v = fail(a); v.has_value()) {
+          if (v->ok()) return PgConnPtr(nullptr, &PQfinish);
+          return *v;
+        }
+        continue;
+      }
+      active.push_back(std::move(a));
+    }
+    if (active.empty()) {
+      return absl::UnavailableError(errors.empty() ? "no address to connect to" : absl::StrJoin(errors, "; "));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("timed out ", Phase(active.front().conn.get())));
+    }
+    std::vector<pollfd> fds;
+    for (const Attempt& a : active) {
+      fds.push_back({PQsocket(a.conn.get()), static_cast<short>(a.want == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0});
+    }
+    absl::Time wake = next < endpoints.size() ? std::min(next_start, deadline) : deadline;
+    absl::Duration left = wake - absl::Now();
+    int timeout_ms = left <= absl::ZeroDuration() ? 0 : static_cast<int>(absl::ToInt64Milliseconds(left) + 1);
+    int rc = poll(fds.data(), fds.size(), timeout_ms);
+    if (rc < 0 && errno != EINTR) return ErrnoStatus(errno, "poll");
+    if (rc <= 0) continue;
+    for (size_t i = active.size(); i-- > 0;) {
+      if (fds[i].revents == 0) continue;
+      Attempt& a = active[i];
+      a.want = PQconnectPoll(a.conn.get());
+      if (a.want == PGRES_POLLING_OK) return std::move(a.conn);
+      if (a.want == PGRES_POLLING_FAILED) {
+        if (auto v = fail(a); v.has_value()) {
+          if (v->ok()) return PgConnPtr(nullptr, &PQfinish);
+          return *v;
+        }
+        active.erase(active.begin() + static_cast<long>(i));
+        next_start = absl::Now();
+      }
+    }
+  }
+}
+
+
+absl::StatusOr<std::vector<std::string>> PgQueryRow(PGconn* conn, const std::string& sql, absl::Time deadline) {
+  if (PQsendQuery(conn, sql.c_str()) != 1) {
+    return absl::UnavailableError(ParsePgError(PQerrorMessage(conn)).message);
+  }
+  while (PQflush(conn) == 1) {
+    NOSHELL_RETURN_IF_ERROR(WaitFd(PQsocket(conn), POLLOUT | POLLIN, deadline, "sending the query"));
+    if (PQconsumeInput(conn) != 1) return absl::UnavailableError(ParsePgError(PQerrorMessage(conn)).message);
+  }
+  std::vector<std::string> row;
+  absl::Status status = absl::OkStatus();
+  bool first = true;
+  for (;;) {
+    while (PQisBusy(conn)) {
+      NOSHELL_RETURN_IF_ERROR(WaitFd(PQsocket(conn), POLLIN, deadline, "waiting for the query result"));
+      if (PQconsumeInput(conn) != 1) return absl::UnavailableError(ParsePgError(PQerrorMessage(conn)).message);
+    }
+    PgResultPtr res(PQgetResult(conn), &PQclear);
+    if (res == nullptr) break;
+    if (!first) continue;
+    first = false;
+    ExecStatusType st = PQresultStatus(res.get());
+    if (st == PGRES_TUPLES_OK) {
+      if (PQntuples(res.get()) > 0) {
+        for (int c = 0; c < PQnfields(res.get()); ++c) row.emplace_back(PQgetvalue(res.get(), 0, c));
+      }
+    } else if (st != PGRES_COMMAND_OK) {
+      const char* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+      const char* primary = PQresultErrorField(res.get(), PG_DIAG_MESSAGE_PRIMARY);
+      std::string msg = absl::StrCat("query failed: ", primary ? primary : PQresStatus(st),
+                                     state ? absl::StrCat(" (SQLSTATE ", state, ")") : "");
+      std::string code = state ? state : "";
+      if (absl::StartsWith(code, "42") && code != "42501") status = absl::InvalidArgumentError(msg);
+      else if (code == "42501") status = absl::PermissionDeniedError(msg);
+      else status = absl::UnavailableError(msg);
+    }
+  }
+  if (!status.ok()) return status;
+  return row;
+}
+
+
+}  // namespace noshell

@@ -1,0 +1,50 @@
+// common/postgres.h — connecting to PostgreSQL under one deadline, shared by healthcheck's checks,
+// entrypoint's waits and migrate. libpq's asynchronous API is driven with poll(), and host names
+// are resolved by us (common/net.h) and handed to libpq as hostaddr, so DNS, connect, TLS and
+// authentication all end by the deadline (libpq's connect_timeout cannot go below 2 s).
+#ifndef NOSHELL_COMMON_POSTGRES_H_
+#define NOSHELL_COMMON_POSTGRES_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <libpq-fe.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/check.h"
+#include "common/target.h"
+
+namespace noshell {
+
+using PgConnPtr = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+
+struct PgEndpoint {
+  std::string host;      // name, IP or socket directory, as the user wrote it
+  std::string hostaddr;  // resolved IP; empty for unix sockets
+  std::string port;
+};
+
+// "db (10.0.0.5:5432)" or "/run/postgresql/.s.PGSQL.5432", for messages.
+std::string PgWhere(const PgEndpoint& e);
+
+// Every host of a Postgres target, each resolved to all of its addresses (default: the unix
+// socket directory /var/run/postgresql). kUnavailable / kDeadlineExceeded when nothing resolves.
+absl::StatusOr<std::vector<PgEndpoint>> PgEndpoints(const Target& target, absl::Time deadline);
+
+// Logs in to the first endpoint that accepts, trying them staggered. A server's own refusal
+// (wrong password: kUnauthenticated, unknown database: kNotFound, starting up: kUnavailable) is
+// final; transport failures move on to the next endpoint. In liveness mode a "starting up"
+// refusal returns OK with a null connection. The connection is in non-blocking mode.
+absl::StatusOr<PgConnPtr> PgConnect(const Target& target, const std::vector<PgEndpoint>& endpoints,
+                                   absl::Time deadline, ProbeMode mode, const char* application_name);
+
+// Runs `sql` on a non-blocking connection and returns the first row (empty when none).
+// Statement errors: kInvalidArgument for SQL errors (class 42 but 42501), kPermissionDenied for
+// 42501, kUnavailable otherwise; messages carry the SQLSTATE.
+absl::StatusOr<std::vector<std::string>> PgQueryRow(PGconn* conn, const std::string& sql, absl::Time deadline);
+
+}  // namespace noshell
+
+#endif  // NOSHELL_COMMON_POSTGRES_H_

@@ -1,0 +1,236 @@
+// migrate/cli.cc — see cli.h.
+#include "migrate/cli.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/flags.h"
+#include "common/json.h"
+#include "common/logging.h"
+#include "common/openssl_init.h"
+#include "common/redact.h"
+#include "common/status_macros.h"
+#include "common/target.h"
+#include "migrate/migrator.h"
+#include "migrate/source.h"
+#include "spdlog/spdlog.h"
+
+namespace noshell {
+namespace {
+
+std::vector<FlagSpec> Specs() {
+  return {
+      {"dir", "MIGRATE_DIR", "DIR", "migrations folder (default ./migrations)"},
+      {"database-url", "MIGRATE_DATABASE_URL", "URL",
+       "postgres://, postgresql+driver://, jdbc:postgresql://, key=value, or env:NAME (default: $DATABASE_URL, "
+       "then PG* variables)"},
+      {"format", "MIGRATE_FORMAT", "text|json", "output format (default text)"},
+      {"source-format", "MIGRATE_SOURCE_FORMAT", "NAME", "golang-migrate, dbmate, goose or flyway (default: detected)"},
+      {"schema", "MIGRATE_SCHEMA", "NAME", "schema of the history table (default public)"},
+      {"table", "MIGRATE_TABLE", "NAME", "history table (default noshell_migrations)"},
+      {"wait", "MIGRATE_WAIT", "DURATION", "how long to wait for the database to accept logins (default 30s)"},
+      {"lock-wait", "MIGRATE_LOCK_WAIT", "DURATION", "how long to wait for another migrator's lock (default 10m)"},
+      {"lock-timeout", "MIGRATE_LOCK_TIMEOUT", "DURATION", "lock_timeout for migration statements (default 5s)"},
+      {"lock-retries", "MIGRATE_LOCK_RETRIES", "N", "retries of a transactional migration whose lock_timeout fired (default 5)"},
+      {"statement-timeout", "MIGRATE_STATEMENT_TIMEOUT", "DURATION", "statement_timeout for migration statements (default: the server's)"},
+      {"log-level", "MIGRATE_LOG_LEVEL", "LEVEL", "stderr log level (default info)"},
+  };
+}
+
+constexpr char kUsage[] =
+    "usage: migrate [options] COMMAND\n"
+    "\n"
+    "Commands:\n"
+    "  up [VERSION]   apply pending migrations (up to VERSION)\n"
+    "  status         every migration: applied, pending, changed, missing, failed\n"
+    "  plan           what up would run, in order, with each file's transaction mode\n"
+    "  validate       exit 6 when files and history disagree\n"
+    "\n"
+    "Reads golang-migrate, dbmate, goose and Flyway folders. Exit codes: 0 done or nothing to do, 2 bad\n"
+    "usage or file, 3 cannot connect, 4 lock not obtained, 5 migration failed, 6 drift, 7 interrupted.\n"
+    "\n"
+    "Options (each also read from the environment variable shown):\n";
+
+int ExitCodeFor(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kOk: return kMigrateOk;
+    case absl::StatusCode::kInvalidArgument: return kMigrateUsage;
+    case absl::StatusCode::kResourceExhausted: return kMigrateLockNotObtained;
+    case absl::StatusCode::kFailedPrecondition: return kMigrateDrift;
+    case absl::StatusCode::kCancelled: return kMigrateInterrupted;
+    case absl::StatusCode::kUnavailable: case absl::StatusCode::kUnauthenticated: case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kPermissionDenied: case absl::StatusCode::kDeadlineExceeded:
+      return kMigrateCannotConnect;
+    default: return kMigrateFailed;
+  }
+}
+
+absl::Status ParseDurationFlag(const Flags& flags, const char* name, absl::Duration* out) {
+  if (!flags.Has(name)) return absl::OkStatus();
+  if (!absl::ParseDuration(flags.Get(name), out) || *out < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, "=", flags.Get(name), ": want a duration such as 500ms or 2m"));
+  }
+  return absl::OkStatus();
+}
+
+std::atomic<Database*> g_active_db{nullptr};
+std::atomic<bool> g_interrupted{false};
+
+// Waits for SIGTERM/SIGINT on its own thread; the rest of the process has them blocked.
+void SignalThread(sigset_t set) {
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    g_interrupted.store(true);
+    Database* db = g_active_db.load();
+    if (db == nullptr) {
+      std::fprintf(stderr, "migrate: interrupted by signal %d before connecting\n", sig);
+      std::_Exit(kMigrateInterrupted);
+    }
+    db->Cancel();
+  }
+}
+
+}  // namespace
+
+int MigrateMain(int argc, const char* const* argv, const Env& env) {
+  InitOpenSsl();
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  std::thread(SignalThread, sigs).detach();
+
+  Flags flags(Specs());
+  OutputFormat output = OutputFormat::kText;
+  auto fail = [&](const absl::Status& s) {
+    std::string msg = Redactor::Global().Scrub(std::string(s.message()));
+    if (output == OutputFormat::kJson) {
+      std::printf("{\"event\":\"error\",\"exit_code\":%d,\"message\":%s}\n", ExitCodeFor(s), JsonQuote(msg).c_str());
+    }
+    std::fprintf(stderr, "migrate: %s\n", msg.c_str());
+    std::fflush(stdout);
+    return ExitCodeFor(s);
+  };
+  if (absl::Status s = flags.Parse(argc, argv, env); !s.ok()) return fail(s);
+  if (flags.help()) {
+    std::printf("%s%s", kUsage, flags.Usage().c_str());
+    return kMigrateOk;
+  }
+  if (flags.version()) {
+    std::printf("migrate (noshell) 0.1.0\n");
+    return kMigrateOk;
+  }
+  auto out_format = ParseOutputFormat(flags.Get("format", "text"));
+  if (!out_format.ok()) return fail(out_format.status());
+  output = *out_format;
+  if (absl::Status s = InitLogging("migrate", output, flags.Get("log-level", "info")); !s.ok()) return fail(s);
+
+  const std::vector<std::string>& args = flags.positional();
+  if (args.empty()) return fail(absl::InvalidArgumentError("no command: want up, status, plan or validate (see --help)"));
+  const std::string command = args[0];
+  if (command != "up" && command != "status" && command != "plan" && command != "validate") {
+    return fail(absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\": want up, status, plan or validate")));
+  }
+  if (args.size() > (command == "up" ? 2u : 1u)) return fail(absl::InvalidArgumentError(absl::StrCat("too many arguments for ", command)));
+
+  MigrateOptions options;
+  options.output = output;
+  options.schema = flags.Get("schema", "public");
+  options.table = flags.Get("table", "noshell_migrations");
+  if (args.size() == 2) options.target_version = args[1];
+  absl::Duration wait = absl::Seconds(30);
+  for (auto [name, out] : {std::pair<const char*, absl::Duration*>{"wait", &wait}, {"lock-wait", &options.lock_wait},
+                           {"lock-timeout", &options.lock_timeout}, {"statement-timeout", &options.statement_timeout}}) {
+    if (absl::Status s = ParseDurationFlag(flags, name, out); !s.ok()) return fail(s);
+  }
+  if (flags.Has("lock-retries") && (!absl::SimpleAtoi(flags.Get("lock-retries"), &options.lock_retries) || options.lock_retries < 0)) {
+    return fail(absl::InvalidArgumentError(absl::StrCat("--lock-retries=", flags.Get("lock-retries"), ": want a number >= 0")));
+  }
+  std::optional<MigrationFormat> source_format;
+  if (flags.Has("source-format")) {
+    source_format = ParseFormatName(flags.Get("source-format"));
+    if (!source_format) {
+      return fail(absl::InvalidArgumentError(absl::StrCat("--source-format=", flags.Get("source-format"),
+                                                          ": want golang-migrate, dbmate, goose or flyway")));
+    }
+  }
+
+  // The folder first: a bad file is found before anything touches the database.
+  auto set = LoadMigrations(flags.Get("dir", "migrations"), source_format);
+  if (!set.ok()) return fail(absl::InvalidArgumentError(set.status().message()));
+
+  std::string url = flags.Get("database-url");
+  if (url.empty()) url = env.Get("DATABASE_URL").value_or("");
+  if (url.empty()) url = "postgres://";  // libpq's PG* variables
+  auto target = ParseTarget(url, env);
+  if (!target.ok()) return fail(target.status());
+  if (target->kind != TargetKind::kPostgres) {
+    return fail(absl::InvalidArgumentError(absl::StrCat("database URL ", target->display, " is not a PostgreSQL URL")));
+  }
+
+  auto emit = [&](const MigrateEvent& e) {
+    std::string line;
+    if (output == OutputFormat::kJson) {
+      line = absl::StrCat("{\"event\":", JsonQuote(e.event), ",\"version\":", JsonQuote(e.version),
+                          ",\"description\":", JsonQuote(e.description), ",\"detail\":", JsonQuote(e.detail),
+                          ",\"duration_ms\":", absl::ToInt64Milliseconds(e.duration), "}\n");
+    } else {
+      line = absl::StrCat(e.event, e.version.empty() ? "" : absl::StrCat(" ", e.version),
+                          e.description.empty() ? "" : absl::StrCat(" ", e.description),
+                          e.detail.empty() ? "" : absl::StrCat(" (", e.detail, ")"),
+                          e.duration > absl::ZeroDuration() ? absl::StrCat(" ", absl::ToInt64Milliseconds(e.duration), "ms") : "",
+                          "\n");
+    }
+    line = Redactor::Global().Scrub(line);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+  };
+
+  // Wait for the database: retry what may still come right, fail at once on wrong credentials.
+  const absl::Time wait_until = absl::Now() + wait;
+  std::unique_ptr<Database> db;
+  absl::Duration backoff = absl::Milliseconds(100);
+  absl::Time next_report = absl::Now() + absl::Seconds(2);
+  for (;;) {
+    auto connected = Database::Connect(*target, std::min(wait_until, absl::Now() + absl::Seconds(10)));
+    if (connected.ok()) {
+      db = *std::move(connected);
+      break;
+    }
+    if (!IsRetryable(connected.status()) || absl::Now() + backoff >= wait_until) {
+      return fail(absl::Status(absl::IsDeadlineExceeded(connected.status()) ? absl::StatusCode::kUnavailable : connected.status().code(),
+                               absl::StrCat("cannot connect to ", target->display, ": ", connected.status().message())));
+    }
+    if (absl::Now() >= next_report) {
+      spdlog::info("waiting for {}: {}", target->display, std::string(connected.status().message()));
+      next_report = absl::Now() + absl::Seconds(5);
+    }
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(1));
+  }
+  g_active_db.store(db.get());
+  if (g_interrupted.load()) db->Cancel();
+
+  Migrator migrator(db.get(), *std::move(set), options, emit);
+  absl::Status s;
+  if (command == "up") s = migrator.Up();
+  else if (command == "status") s = migrator.Status();
+  else if (command == "plan") s = migrator.Plan();
+  else s = migrator.Validate();
+  g_active_db.store(nullptr);
+  if (!s.ok()) return fail(s);
+  return kMigrateOk;
+}
+
+}  // namespace noshell

@@ -1,0 +1,22 @@
+// migrate/cli.h — the migrate program: options, database wait, commands, exit codes, signals.
+#ifndef NOSHELL_MIGRATE_CLI_H_
+#define NOSHELL_MIGRATE_CLI_H_
+
+#include "common/env.h"
+
+namespace noshell {
+
+// Exit codes of migrate (README "migrate exit codes").
+inline constexpr int kMigrateOk = 0;            // done, or nothing to do
+inline constexpr int kMigrateUsage = 2;         // bad option, command or migration file
+inline constexpr int kMigrateCannotConnect = 3;
+inline constexpr int kMigrateLockNotObtained = 4;
+inline constexpr int kMigrateFailed = 5;        // a migration failed, or a failed one blocks
+inline constexpr int kMigrateDrift = 6;         // files and history disagree
+inline constexpr int kMigrateInterrupted = 7;   // SIGTERM or SIGINT: rolled back and unlocked
+
+int MigrateMain(int argc, const char* const* argv, const Env& env);
+
+}  // namespace noshell
+
+#endif  // NOSHELL_MIGRATE_CLI_H_

@@ -1,0 +1,449 @@
+// migrate/migrator.cc — see migrator.h.
+#include "migrate/migrator.h"
+
+#include <unistd.h>
+
+#include <map>
+#include <random>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+
+namespace noshell {
+namespace {
+
+constexpr const char* kLockClass = "1852797800";  // "nosh"
+constexpr absl::Duration kLockPollMin = absl::Milliseconds(50);
+constexpr absl::Duration kLockPollMax = absl::Seconds(1);
+constexpr absl::Duration kLockReportEvery = absl::Seconds(10);
+
+std::string Label(const Migration& m) {
+  return m.repeatable ? absl::StrCat("R ", m.description) : absl::StrCat(m.version, " ", m.description);
+}
+
+std::string Hostname() {
+  char buf[256] = "";
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+// Line of character offset `pos` (1-based, in characters as the server counts them) in `text`.
+int LineOfPosition(absl::string_view text, int pos, int first_line) {
+  int line = first_line, chars = 0;
+  for (size_t i = 0; i < text.size() && chars < pos - 1; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xC0) != 0x80) ++chars;  // count UTF-8 lead bytes only
+    if (c == '\n') ++line;
+  }
+  return line;
+}
+
+bool StartsWord(absl::string_view sql, absl::string_view word) {
+  return absl::StartsWith(absl::AsciiStrToUpper(absl::StripLeadingAsciiWhitespace(sql)), word);
+}
+
+// The state of each migration against the history table.
+struct Entry {
+  const Migration* file = nullptr;
+  const HistoryRow* row = nullptr;
+  std::string state;  // applied, pending, changed, missing, failed, running
+};
+
+std::vector<Entry> Reconcile(const MigrationSet& set, const std::vector<HistoryRow>& history) {
+  std::map<std::string, const HistoryRow*> by_version, repeatable_latest;
+  for (const HistoryRow& r : history) {
+    if (r.type == "repeatable") repeatable_latest[r.description] = &r;  // ordered by id: last wins
+    else by_version[r.version] = &r;
+  }
+  std::vector<Entry> out;
+  for (const Migration& m : set.migrations) {
+    Entry e;
+    e.file = &m;
+    if (m.repeatable) {
+      auto it = repeatable_latest.find(m.description);
+      e.row = it == repeatable_latest.end() ? nullptr : it->second;
+      e.state = e.row == nullptr || e.row->checksum != m.checksum ? "pending" : "applied";
+      if (e.row != nullptr) repeatable_latest.erase(it);
+    } else {
+      // Versions compare numerically: "001" in a file is "1" in golang-migrate's history.
+      const HistoryRow* row = nullptr;
+      for (auto it = by_version.begin(); it != by_version.end(); ++it) {
+        if (CompareVersions(it->first, m.version) == 0) {
+          row = it->second;
+          by_version.erase(it);
+          break;
+        }
+      }
+      e.row = row;
+      if (row == nullptr) e.state = "pending";
+      else if (row->status == "failed" || row->status == "running") e.state = row->status;
+      else if (!row->checksum.empty() && row->checksum != m.checksum) e.state = "changed";
+      else e.state = "applied";
+    }
+    out.push_back(e);
+  }
+  for (const auto& [v, row] : by_version) {
+    Entry e;
+    e.row = row;
+    e.state = row->status == "applied" ? "missing" : row->status;
+    out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace
+
+Migrator::Migrator(Database* db, MigrationSet set, MigrateOptions options, std::function<void(const MigrateEvent&)> emit)
+    : db_(db), set_(std::move(set)), options_(std::move(options)), emit_(std::move(emit)) {}
+
+std::string Migrator::Table() const { return absl::StrCat(QuoteIdent(options_.schema), ".", QuoteIdent(options_.table)); }
+
+absl::Status Migrator::Lock() {
+  const std::string key = absl::StrCat(options_.schema, ".", options_.table);
+  const absl::Time start = absl::Now();
+  absl::Time next_report = start;
+  absl::Duration poll = kLockPollMin;
+  std::mt19937 rng(static_cast<unsigned>(getpid()));
+  for (;;) {
+    // Each poll is its own short transaction: nothing is held while we wait, so a concurrent
+    // CREATE INDEX CONCURRENTLY never waits for us.
+    auto got = db_->Query(absl::StrCat("SELECT pg_try_advisory_lock(", kLockClass, ", hashtext($1))"), {key});
+    if (!got.ok()) return db_->cancelled() ? absl::CancelledError("interrupted while waiting for the lock") : got.status();
+    if ((*got)[0][0] == "t") {
+      locked_ = true;
+      emit_({"locked", "", "", "advisory lock", absl::Now() - start});
+      return absl::OkStatus();
+    }
+    absl::Time now = absl::Now();
+    std::string holder = "another session";
+    auto who = db_->Query(
+        absl::StrCat("SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), "
+                     "coalesce(host(a.client_addr), 'local socket'), "
+                     "coalesce(extract(epoch FROM now() - a.backend_start)::bigint, 0) "
+                     "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                     "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ",
+                     kLockClass, " AND l.objid = (hashtext($1)::bigint & 4294967295)::oid AND l.objsubid = 2"),
+        {key});
+    if (who.ok() && !who->empty()) {
+      const Row& r = (*who)[0];
+      holder = absl::StrCat("pid ", r[0], " (user ", r[1], ", application ", r[2], ", from ", r[3], ", connected ", r[4], "s ago)");
+    }
+    if (now - start >= options_.lock_wait) {
+      return absl::ResourceExhaustedError(absl::StrCat("migration lock not obtained within ",
+                                                       absl::FormatDuration(options_.lock_wait), ": held by ", holder));
+    }
+    if (now >= next_report) {
+      emit_({"waiting", "", "", absl::StrCat("for the migration lock held by ", holder), now - start});
+      next_report = now + kLockReportEvery;
+    }
+    std::uniform_real_distribution<double> jitter(0.5, 1.0);
+    absl::SleepFor(poll * jitter(rng));
+    poll = std::min(poll * 2, kLockPollMax);
+    if (db_->cancelled()) return absl::CancelledError("interrupted while waiting for the lock");
+  }
+}
+
+void Migrator::Unlock() {
+  if (!locked_) return;
+  db_->Query(absl::StrCat("SELECT pg_advisory_unlock(", kLockClass, ", hashtext($1))"),
+             {absl::StrCat(options_.schema, ".", options_.table)})
+      .IgnoreError();
+  locked_ = false;
+}
+
+absl::Status Migrator::EnsureTable() {
+  std::string sql = "SET client_min_messages = warning;\n";
+  if (options_.schema != "public") absl::StrAppend(&sql, "CREATE SCHEMA IF NOT EXISTS ", QuoteIdent(options_.schema), ";\n");
+  absl::StrAppend(&sql, "CREATE TABLE IF NOT EXISTS ", Table(), R"( (
+  id bigserial PRIMARY KEY,
+  version text,
+  description text NOT NULL,
+  type text NOT NULL CHECK (type IN ('versioned', 'repeatable', 'baseline', 'adopted')),
+  checksum text,
+  tx_mode text NOT NULL,
+  status text NOT NULL CHECK (status IN ('applied', 'running', 'failed')),
+  statements_done integer NOT NULL DEFAULT 0,
+  statements_total integer NOT NULL DEFAULT 0,
+  error text,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  duration_ms bigint,
+  applied_by text NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS )",
+                  QuoteIdent(options_.table + "_version"), " ON ", Table(), " (version) WHERE type <> 'repeatable';\nRESET client_min_messages;");
+  absl::Status s = db_->Exec(sql);
+  if (!s.ok()) return absl::AbortedError(absl::StrCat("create history table ", Table(), ": ", db_->last_error().message));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<HistoryRow>> Migrator::LoadHistory() {
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> exists, db_->Query("SELECT to_regclass($1) IS NOT NULL", {Table()}));
+  std::vector<HistoryRow> out;
+  if (exists.empty() || exists[0][0] != "t") return out;
+  NOSHELL_ASSIGN_OR_RETURN(
+      std::vector<Row> rows,
+      db_->Query(absl::StrCat("SELECT coalesce(version, ''), description, type, coalesce(checksum, ''), status, tx_mode, "
+                              "coalesce(error, ''), to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS'), statements_done, "
+                              "statements_total FROM ", Table(), " ORDER BY id")));
+  for (const Row& r : rows) {
+    HistoryRow h{r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
+    h.statements_done = std::atoi(r[8].c_str());
+    h.statements_total = std::atoi(r[9].c_str());
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+absl::Status Migrator::Apply(const Migration& m) {
+  const std::string label = Label(m);
+  absl::StatusOr<std::vector<Statement>> split = SplitSegments(m.up);
+  if (!split.ok() && m.tx_mode == TxMode::kNoTransaction) {
+    return absl::InvalidArgumentError(absl::StrCat(m.path, ": ", split.status().message()));
+  }
+  std::vector<Statement> stmts = split.ok() ? *std::move(split) : std::vector<Statement>{};
+  TxMode mode = m.tx_mode;
+  std::string why_no_tx = m.tx_mode_declared ? "declared by the file" : "";
+  for (const Statement& s : stmts) {
+    if (!s.no_transaction.empty() && mode == TxMode::kTransaction) {
+      mode = TxMode::kNoTransaction;
+      why_no_tx = absl::StrCat(s.no_transaction, " at line ", s.line);
+    }
+  }
+  bool whole = split.ok() ? true : false;
+  if (mode == TxMode::kTransaction && split.ok()) {
+    // A file that wraps itself in BEGIN ... COMMIT gets our transaction instead.
+    if (stmts.size() >= 2 && stmts.front().transaction_control && stmts.back().transaction_control &&
+        (StartsWord(stmts.front().sql, "BEGIN") || StartsWord(stmts.front().sql, "START")) &&
+        (StartsWord(stmts.back().sql, "COMMIT") || StartsWord(stmts.back().sql, "END"))) {
+      stmts.erase(stmts.begin());
+      stmts.pop_back();
+      whole = false;
+    }
+    for (const Statement& s : stmts) {
+      if (s.transaction_control) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            m.path, ": line ", s.line, ": \"", s.sql.substr(0, 40),
+            "\" manages transactions inside a migration that runs in one; remove it, or mark the file non-transactional"));
+      }
+      if (s.copy_data.has_value()) whole = false;
+    }
+  } else if (!split.ok()) {
+    whole = true;  // our parser does not know this syntax; the server gets the file as written
+    emit_({"note", m.version, m.description, absl::StrCat("sent whole: ", split.status().message()), absl::ZeroDuration()});
+  }
+  const std::string applied_by = Hostname();
+  const std::string type = m.repeatable ? "repeatable" : "versioned";
+  auto set_timeouts = [&](bool local) {
+    std::string sql = absl::StrCat("SET ", local ? "LOCAL " : "", "lock_timeout = '", absl::ToInt64Milliseconds(options_.lock_timeout), "ms'");
+    if (options_.statement_timeout > absl::ZeroDuration()) {
+      absl::StrAppend(&sql, "; SET ", local ? "LOCAL " : "", "statement_timeout = '",
+                      absl::ToInt64Milliseconds(options_.statement_timeout), "ms'");
+    }
+    return db_->Exec(sql);
+  };
+  auto failure = [&](const std::string& where) {
+    const SqlError& e = db_->last_error();
+    std::string msg = absl::StrCat(label, " (", m.path, where, "): ", e.message,
+                                   e.sqlstate.empty() ? "" : absl::StrCat(" (SQLSTATE ", e.sqlstate, ")"),
+                                   e.detail.empty() ? "" : absl::StrCat(": ", e.detail));
+    if (db_->cancelled()) return absl::CancelledError(absl::StrCat("interrupted: ", msg));
+    return absl::AbortedError(msg);
+  };
+
+  const absl::Time start = absl::Now();
+  if (mode == TxMode::kTransaction) {
+    absl::Duration backoff = absl::Milliseconds(500);
+    for (int attempt = 0;; ++attempt) {
+      absl::Status s = db_->Exec("BEGIN");
+      if (s.ok()) s = set_timeouts(true);
+      std::string where;
+      if (s.ok()) {
+        if (whole) {
+          s = db_->Exec(m.up_sql);
+          if (!s.ok() && db_->last_error().position > 0) {
+            where = absl::StrCat(", line ", LineOfPosition(m.up_sql, db_->last_error().position, m.up.empty() ? 1 : m.up[0].first_line));
+          }
+        } else {
+          for (const Statement& st : stmts) {
+            s = db_->Run(st);
+            if (!s.ok()) {
+              where = absl::StrCat(", line ", db_->last_error().position > 0 ? LineOfPosition(st.sql, db_->last_error().position, st.line) : st.line);
+              break;
+            }
+          }
+        }
+      }
+      if (s.ok()) {
+        auto inserted = db_->Query(
+            absl::StrCat("INSERT INTO ", Table(),
+                         " (version, description, type, checksum, tx_mode, status, statements_done, statements_total, "
+                         "duration_ms, applied_by) VALUES (NULLIF($1, ''), $2, $3, $4, 'transaction', 'applied', $5, $5, $6, "
+                         "current_user || '@' || $7)"),
+            {m.version, m.description, type, m.checksum, absl::StrCat(whole ? 1 : stmts.size()),
+             absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start)), applied_by});
+        s = inserted.status();
+        if (!s.ok()) where = ", recording it";
+      }
+      if (s.ok()) s = db_->Exec("COMMIT");
+      if (s.ok()) break;
+      SqlError err = db_->last_error();
+      db_->Exec("ROLLBACK").IgnoreError();
+      if (absl::IsUnavailable(s)) return absl::AbortedError(absl::StrCat(label, ": ", s.message()));
+      if (err.sqlstate == "55P03" && attempt < options_.lock_retries && !db_->cancelled()) {
+        emit_({"retry", m.version, m.description,
+               absl::StrCat("lock_timeout (", absl::FormatDuration(options_.lock_timeout), ") fired: ", err.message,
+                            "; retry ", attempt + 1, " of ", options_.lock_retries, " in ", absl::FormatDuration(backoff)),
+               absl::Now() - start});
+        absl::SleepFor(backoff);
+        backoff = std::min(backoff * 2, absl::Seconds(30));
+        continue;
+      }
+      return failure(where);
+    }
+    emit_({"applied", m.version, m.description, "transaction", absl::Now() - start});
+    return absl::OkStatus();
+  }
+
+  // Statement by statement, each committed; progress on record after every one.
+  NOSHELL_ASSIGN_OR_RETURN(
+      std::vector<Row> id_rows,
+      db_->Query(absl::StrCat("INSERT INTO ", Table(),
+                              " (version, description, type, checksum, tx_mode, status, statements_done, statements_total, "
+                              "applied_by) VALUES (NULLIF($1, ''), $2, $3, $4, 'no-transaction', 'running', 0, $5, "
+                              "current_user || '@' || $6) RETURNING id"),
+                 {m.version, m.description, type, m.checksum, absl::StrCat(stmts.size()), applied_by}));
+  const std::string id = id_rows[0][0];
+  NOSHELL_RETURN_IF_ERROR(set_timeouts(false));
+  for (size_t k = 0; k < stmts.size(); ++k) {
+    const Statement& st = stmts[k];
+    if (db_->cancelled() || !db_->Run(st).ok()) {
+      const SqlError err = db_->last_error();
+      const int line = err.position > 0 ? LineOfPosition(st.sql, err.position, st.line) : st.line;
+      std::string error = absl::StrCat("statement ", k + 1, " of ", stmts.size(), " (line ", line, "): ", err.message,
+                                       err.sqlstate.empty() ? "" : absl::StrCat(" (SQLSTATE ", err.sqlstate, ")"));
+      auto invalid = db_->Query("SELECT string_agg(indexrelid::regclass::text, ', ') FROM pg_index WHERE NOT indisvalid");
+      if (invalid.ok() && !invalid->empty() && !(*invalid)[0][0].empty()) {
+        absl::StrAppend(&error, "; INVALID indexes left behind: ", (*invalid)[0][0]);
+      }
+      db_->Query(absl::StrCat("UPDATE ", Table(), " SET status = 'failed', error = $2, duration_ms = $3 WHERE id = $1"),
+                 {id, error, absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start))})
+          .IgnoreError();
+      db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
+      std::string msg = absl::StrCat(label, " (", m.path, ") failed at ", error,
+                                     "; statements 1-", k, " are applied and recorded; fix the database, then run "
+                                     "`migrate repair` to record the outcome");
+      if (db_->cancelled()) return absl::CancelledError(absl::StrCat("interrupted: ", msg));
+      return absl::AbortedError(msg);
+    }
+    NOSHELL_RETURN_IF_ERROR(
+        db_->Query(absl::StrCat("UPDATE ", Table(), " SET statements_done = $2 WHERE id = $1"), {id, absl::StrCat(k + 1)})
+            .status());
+  }
+  NOSHELL_RETURN_IF_ERROR(db_->Query(absl::StrCat("UPDATE ", Table(), " SET status = 'applied', duration_ms = $2 WHERE id = $1"),
+                                     {id, absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start))})
+                              .status());
+  db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
+  emit_({"applied", m.version, m.description, absl::StrCat("no transaction: ", why_no_tx, ", ", stmts.size(), " statements"),
+         absl::Now() - start});
+  return absl::OkStatus();
+}
+
+absl::Status Migrator::Up() {
+  NOSHELL_RETURN_IF_ERROR(Lock());
+  absl::Status s = [&]() -> absl::Status {
+    NOSHELL_RETURN_IF_ERROR(EnsureTable());
+    NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, LoadHistory());
+    std::vector<Entry> entries = Reconcile(set_, history);
+    std::vector<std::string> changed;
+    for (const Entry& e : entries) {
+      if (e.state == "failed" || e.state == "running") {
+        return absl::AbortedError(absl::StrCat(
+            "migration ", e.row->version, " ", e.row->description, " is ", e.state == "running" ? "interrupted" : "failed",
+            " after ", e.row->statements_done, " of ", e.row->statements_total, " statements",
+            e.row->error.empty() ? "" : absl::StrCat(": ", e.row->error),
+            "; nothing more runs until an operator fixes the database and runs `migrate repair`"));
+      }
+      if (e.state == "changed") changed.push_back(absl::StrCat(e.file->path, " (version ", e.file->version, ")"));
+    }
+    if (!changed.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat("applied migrations changed since they ran: ", absl::StrJoin(changed, ", ")));
+    }
+    int applied = 0;
+    for (const Entry& e : entries) {
+      if (e.file == nullptr || e.state != "pending") continue;
+      if (!options_.target_version.empty() && !e.file->repeatable &&
+          CompareVersions(e.file->version, options_.target_version) > 0) {
+        continue;
+      }
+      if (db_->cancelled()) return absl::CancelledError("interrupted before " + Label(*e.file));
+      NOSHELL_RETURN_IF_ERROR(Apply(*e.file));
+      ++applied;
+    }
+    if (applied == 0) emit_({"nothing-to-do", "", "", absl::StrCat(set_.migrations.size(), " migrations, all applied"), absl::ZeroDuration()});
+    return absl::OkStatus();
+  }();
+  Unlock();
+  return s;
+}
+
+absl::Status Migrator::Status() {
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, LoadHistory());
+  bool drift = false;
+  for (const Entry& e : Reconcile(set_, history)) {
+    std::string detail = e.row != nullptr ? absl::StrCat("applied ", e.row->applied_at) : "";
+    if (e.state == "failed" || e.state == "running") {
+      detail = absl::StrCat(e.row->statements_done, " of ", e.row->statements_total, " statements", e.row->error.empty() ? "" : ": ", e.row->error);
+    }
+    drift |= e.state == "changed" || e.state == "missing" || e.state == "failed" || e.state == "running";
+    emit_({e.state, e.file ? e.file->version : e.row->version, e.file ? e.file->description : e.row->description, detail,
+           absl::ZeroDuration()});
+  }
+  if (drift) return absl::FailedPreconditionError("the database and the migration files disagree");
+  return absl::OkStatus();
+}
+
+absl::Status Migrator::Plan() {
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, LoadHistory());
+  int n = 0;
+  for (const Entry& e : Reconcile(set_, history)) {
+    if (e.file == nullptr || e.state != "pending") continue;
+    if (!options_.target_version.empty() && !e.file->repeatable && CompareVersions(e.file->version, options_.target_version) > 0) continue;
+    std::string mode = e.file->tx_mode == TxMode::kNoTransaction ? "no transaction (declared)" : "transaction";
+    auto stmts = SplitSegments(e.file->up);
+    if (!stmts.ok()) {
+      mode = absl::StrCat(mode, "; sent whole (", stmts.status().message(), ")");
+    } else {
+      for (const Statement& s : *stmts) {
+        if (!s.no_transaction.empty()) {
+          mode = absl::StrCat("no transaction (", s.no_transaction, " at line ", s.line, ")");
+          break;
+        }
+      }
+      absl::StrAppend(&mode, ", ", stmts->size(), " statements");
+    }
+    emit_({"would-apply", e.file->version, e.file->description, mode, absl::ZeroDuration()});
+    ++n;
+  }
+  if (n == 0) emit_({"nothing-to-do", "", "", "", absl::ZeroDuration()});
+  return absl::OkStatus();
+}
+
+absl::Status Migrator::Validate() {
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, LoadHistory());
+  std::vector<std::string> problems;
+  for (const Entry& e : Reconcile(set_, history)) {
+    if (e.state == "changed") problems.push_back(absl::StrCat("changed: ", e.file->path));
+    if (e.state == "missing") problems.push_back(absl::StrCat("missing: version ", e.row->version, " has no file"));
+    if (e.state == "failed" || e.state == "running") problems.push_back(absl::StrCat(e.state, ": version ", e.row->version));
+  }
+  for (const std::string& p : problems) emit_({"drift", "", "", p, absl::ZeroDuration()});
+  if (!problems.empty()) return absl::FailedPreconditionError(absl::StrCat(problems.size(), " problems: ", absl::StrJoin(problems, "; ")));
+  emit_({"valid", "", "", absl::StrCat(set_.migrations.size(), " migrations match the history"), absl::ZeroDuration()});
+  return absl::OkStatus();
+}
+
+}  // namespace noshell

@@ -1,0 +1,81 @@
+// migrate/migrator.h — applying a migration folder to PostgreSQL, safely and truthfully.
+//
+// Safety: a session-level advisory try-lock, polled (never a blocking pg_advisory_lock, which holds
+// a snapshot and deadlocks with CREATE INDEX CONCURRENTLY in another session); lock_timeout on
+// migration statements with retry and backoff; each transactional migration and its history row
+// commit together; statements that cannot run in a transaction run one by one with their progress
+// recorded, so a failure at statement k is on record and blocks later runs until repaired.
+//
+// Status codes (the CLI turns them into exit codes): kInvalidArgument bad input · kUnavailable /
+// kUnauthenticated / kNotFound cannot connect · kResourceExhausted lock not obtained · kAborted
+// a migration failed (or a failed one blocks) · kFailedPrecondition drift · kCancelled interrupted.
+#ifndef NOSHELL_MIGRATE_MIGRATOR_H_
+#define NOSHELL_MIGRATE_MIGRATOR_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/logging.h"
+#include "migrate/db.h"
+#include "migrate/migration.h"
+
+namespace noshell {
+
+struct MigrateOptions {
+  std::string schema = "public";
+  std::string table = "noshell_migrations";
+  absl::Duration lock_wait = absl::Minutes(10);       // how long to wait for another migrator
+  absl::Duration lock_timeout = absl::Seconds(5);     // SET lock_timeout for migration statements
+  int lock_retries = 5;                               // retries of a transactional migration
+  absl::Duration statement_timeout = absl::ZeroDuration();  // 0: the server's setting
+  std::string target_version;                         // up: stop after this version ("" = all)
+  OutputFormat output = OutputFormat::kText;
+};
+
+// One line of progress, printed by the CLI.
+struct MigrateEvent {
+  std::string event;      // applied, failed, pending, changed, missing, waiting, nothing-to-do...
+  std::string version;
+  std::string description;
+  std::string detail;     // tx mode, error, holder of the lock...
+  absl::Duration duration = absl::ZeroDuration();
+};
+
+// What the history table says about a migration.
+struct HistoryRow {
+  std::string version, description, type, checksum, status, tx_mode, error, applied_at;
+  int statements_done = 0, statements_total = 0;
+};
+
+class Migrator {
+ public:
+  Migrator(Database* db, MigrationSet set, MigrateOptions options, std::function<void(const MigrateEvent&)> emit);
+
+  absl::Status Up();
+  absl::Status Status();    // prints every migration's state; kFailedPrecondition on drift
+  absl::Status Plan();      // what Up would run, in order, with transaction modes
+  absl::Status Validate();  // kFailedPrecondition when files and history disagree
+
+ private:
+  absl::Status Lock();
+  void Unlock();
+  absl::Status EnsureTable();
+  absl::StatusOr<std::vector<HistoryRow>> LoadHistory();
+  absl::Status Apply(const Migration& m);
+  std::string Table() const;
+
+  Database* db_;
+  MigrationSet set_;
+  MigrateOptions options_;
+  std::function<void(const MigrateEvent&)> emit_;
+  bool locked_ = false;
+};
+
+}  // namespace noshell
+
+#endif  // NOSHELL_MIGRATE_MIGRATOR_H_

@@ -1,0 +1,249 @@
+// migrate against a real PostgreSQL 15: every format, concurrency, failures, locks and signals.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <libpq-fe.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/harness.h"
+
+namespace noshell::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kFixtures = std::string(NOSHELL_TEST_SRC_DIR) + "/fixtures/migrations/";
+
+class MigrateTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { pg_ = new PgServer(); }
+  static void TearDownTestSuite() { delete pg_; }
+  void SetUp() override {
+    db_ = absl::StrCat("m", counter_++);
+    pg_->Psql("CREATE DATABASE " + db_, "postgres");
+  }
+  std::string Url() const { return pg_->Url(db_); }
+  RunResult Migrate(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> argv = {BinaryPath("migrate")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions o;
+    o.env = std::move(env);
+    o.env.emplace("DATABASE_URL", Url());
+    return RunCommand(argv, o);
+  }
+  std::string Sql(const std::string& sql) { return pg_->Psql(sql, db_); }
+  std::string History() {
+    return Sql("SELECT string_agg(coalesce(version, 'R') || ':' || status || ':' || statements_done || '/' || "
+               "statements_total, ' ' ORDER BY id) FROM noshell_migrations");
+  }
+
+  static PgServer* pg_;
+  static int counter_;
+  std::string db_;
+};
+PgServer* MigrateTest::pg_ = nullptr;
+int MigrateTest::counter_ = 0;
+
+TEST_F(MigrateTest, EveryFormatAppliesOnceAndThenHasNothingToDo) {
+  for (const char* format : {"golang-migrate", "dbmate", "goose", "flyway"}) {
+    SetUp();
+    RunResult up = Migrate({"--dir=" + kFixtures + format, "up"});
+    ASSERT_EQ(up.exit_code, 0) << format << "\n" << up.out << up.err;
+    EXPECT_THAT(up.out, HasSubstr("applied ")) << format;
+    EXPECT_EQ(Sql("SELECT count(*) FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass AND indisvalid"), "1") << format;
+    RunResult again = Migrate({"--dir=" + kFixtures + format, "up"});
+    EXPECT_EQ(again.exit_code, 0) << format;
+    EXPECT_THAT(again.out, HasSubstr("nothing-to-do")) << format;
+    EXPECT_EQ(Migrate({"--dir=" + kFixtures + format, "validate"}).exit_code, 0) << format;
+  }
+}
+
+TEST_F(MigrateTest, DataAndBodiesArriveIntact) {
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "dbmate", "up"}).exit_code, 0);
+  EXPECT_EQ(Sql("SELECT string_agg(email, ',' ORDER BY id) FROM users"),
+            "a@example.com,semi;colon@example.com,quote's@example.com");
+  SetUp();
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "golang-migrate", "up"}).exit_code, 0);
+  EXPECT_EQ(Sql("SELECT normalize_email('  A@B.C ')"), "a@b.c");
+  EXPECT_EQ(Sql("SELECT user_count()"), "0");
+  EXPECT_EQ(History(), "1:applied:1/1 2:applied:1/1 3:applied:1/1");
+}
+
+TEST_F(MigrateTest, EightConcurrentMigratorsApplyEachMigrationExactlyOnce) {
+  TempDir dir;
+  for (const auto& e : std::filesystem::directory_iterator(kFixtures + "golang-migrate")) {
+    std::filesystem::copy_file(e.path(), dir.Join(e.path().filename().string()));
+  }
+  // A slow migration keeps the others waiting on the lock while CREATE INDEX CONCURRENTLY runs.
+  WriteFile(dir.Join("4_slow.up.sql"), "SELECT pg_sleep(0.5);\nCREATE TABLE audit (id int);\n");
+  WriteFile(dir.Join("5_index_audit.up.sql"), "CREATE INDEX CONCURRENTLY audit_id_idx ON audit (id);\n");
+  std::vector<std::unique_ptr<Process>> procs;
+  std::vector<std::string> logs;
+  TempDir logdir;
+  for (int i = 0; i < 8; ++i) {
+    RunOptions o;
+    o.env = {{"DATABASE_URL", Url()}};
+    logs.push_back(logdir.Join(absl::StrCat("log", i)));
+    procs.push_back(std::make_unique<Process>(std::vector<std::string>{BinaryPath("migrate"), "--dir=" + dir.path(), "up"}, o, logs.back()));
+  }
+  int applied_lines = 0;
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(procs[i]->Wait(), 0) << ReadFile(logs[i]);
+    for (absl::string_view line : absl::StrSplit(ReadFile(logs[i]), '\n')) applied_lines += absl::StartsWith(line, "applied ");
+  }
+  EXPECT_EQ(applied_lines, 5);
+  EXPECT_EQ(History(), "1:applied:1/1 2:applied:1/1 3:applied:1/1 4:applied:1/1 5:applied:1/1");
+  EXPECT_EQ(Sql("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), "0");
+}
+
+TEST_F(MigrateTest, FailedTransactionalMigrationLeavesNothingBehind) {
+  TempDir dir;
+  WriteFile(dir.Join("1_ok.up.sql"), "CREATE TABLE one (id int);\n");
+  WriteFile(dir.Join("2_bad.up.sql"), "CREATE TABLE two (id int);\n\nINSERT INTO nowhere VALUES (1);\n");
+  RunResult r = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("2 bad (" + dir.Join("2_bad.up.sql") + ", line 3): relation \"nowhere\" does not exist (SQLSTATE 42P01)"));
+  EXPECT_EQ(Sql("SELECT to_regclass('two') IS NULL"), "t");
+  EXPECT_EQ(History(), "1:applied:1/1");
+  // Fixed file: the next run applies it.
+  WriteFile(dir.Join("2_bad.up.sql"), "CREATE TABLE two (id int);\n");
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "up"}).exit_code, 0);
+  EXPECT_EQ(History(), "1:applied:1/1 2:applied:1/1");
+}
+
+TEST_F(MigrateTest, NonTransactionalFailureIsRecordedAndBlocksLaterRuns) {
+  TempDir dir;
+  WriteFile(dir.Join("20240101000000_steps.sql"),
+            "-- migrate:up transaction:false\nCREATE TABLE a (id int);\nCREATE TABLE a (id int);\nCREATE TABLE c (id int);\n");
+  RunResult r = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("failed at statement 2 of 3 (line 3): relation \"a\" already exists (SQLSTATE 42P07)"));
+  EXPECT_EQ(History(), "20240101000000:failed:1/3");
+  EXPECT_EQ(Sql("SELECT to_regclass('a') IS NOT NULL AND to_regclass('c') IS NULL"), "t");
+  RunResult blocked = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(blocked.exit_code, 5);
+  EXPECT_THAT(blocked.err, HasSubstr("is failed after 1 of 3 statements"));
+  RunResult status = Migrate({"--dir=" + dir.path(), "status"});
+  EXPECT_EQ(status.exit_code, 6);
+  EXPECT_THAT(status.out, HasSubstr("failed 20240101000000 steps (1 of 3 statements: statement 2 of 3"));
+}
+
+TEST_F(MigrateTest, LockTimeoutFiresAndTheRetrySucceeds) {
+  Sql("CREATE TABLE busy (id int)");
+  TempDir dir;
+  WriteFile(dir.Join("1_alter.up.sql"), "ALTER TABLE busy ADD COLUMN note text;\n");
+  PGconn* holder = PQconnectdb(absl::StrCat("host=", pg_->socket_dir(), " port=", pg_->port(), " user=app dbname=", db_).c_str());
+  ASSERT_EQ(PQstatus(holder), CONNECTION_OK);
+  PQclear(PQexec(holder, "BEGIN; LOCK TABLE busy IN ACCESS SHARE MODE"));
+  std::thread release([holder] {
+    absl::SleepFor(absl::Milliseconds(1500));
+    PQclear(PQexec(holder, "COMMIT"));
+  });
+  RunResult r = Migrate({"--dir=" + dir.path(), "--lock-timeout=200ms", "--lock-retries=10", "up"});
+  release.join();
+  PQfinish(holder);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("retry 1 alter (lock_timeout (200ms) fired: canceling statement due to lock timeout; retry 1 of 10"));
+  EXPECT_THAT(r.out, HasSubstr("applied 1 alter (transaction)"));
+  EXPECT_EQ(Sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'busy' AND column_name = 'note'"), "1");
+}
+
+TEST_F(MigrateTest, SigtermCancelsRollsBackAndUnlocks) {
+  TempDir dir;
+  WriteFile(dir.Join("1_slow.up.sql"), "CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n");
+  TempDir logdir;
+  RunOptions o;
+  o.env = {{"DATABASE_URL", Url()}};
+  Process p({BinaryPath("migrate"), "--dir=" + dir.path(), "up"}, o, logdir.Join("log"));
+  // Wait until the migration is running on the server.
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (Sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()") != "1" &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  absl::Time sent = absl::Now();
+  p.Signal(SIGTERM);
+  int code = p.Wait();
+  absl::Duration took = absl::Now() - sent;
+  EXPECT_EQ(code, 7) << ReadFile(logdir.Join("log"));
+  EXPECT_LT(took, absl::Seconds(1));
+  EXPECT_THAT(ReadFile(logdir.Join("log")), HasSubstr("interrupted"));
+  EXPECT_EQ(Sql("SELECT to_regclass('slow') IS NULL"), "t");
+  EXPECT_EQ(History(), "");
+  EXPECT_EQ(Sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+  std::printf("SIGTERM to exit: %lld ms\n", static_cast<long long>(absl::ToInt64Milliseconds(took)));
+}
+
+TEST_F(MigrateTest, LockNotObtainedNamesTheHolder) {
+  TempDir dir;
+  WriteFile(dir.Join("1_a.up.sql"), "CREATE TABLE a (id int);\n");
+  PGconn* holder = PQconnectdb(absl::StrCat("host=", pg_->socket_dir(), " port=", pg_->port(),
+                                            " user=app application_name=other-migrator dbname=", db_).c_str());
+  ASSERT_EQ(PQstatus(holder), CONNECTION_OK);
+  PQclear(PQexec(holder, "SELECT pg_advisory_lock(1852797800, hashtext('public.noshell_migrations'))"));
+  RunResult r = Migrate({"--dir=" + dir.path(), "--lock-wait=1s", "up"});
+  PQfinish(holder);
+  EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("migration lock not obtained within 1s: held by pid"));
+  EXPECT_THAT(r.err, HasSubstr("application other-migrator"));
+  EXPECT_EQ(Sql("SELECT to_regclass('a') IS NULL"), "t");
+}
+
+TEST_F(MigrateTest, ChangedFileIsDrift) {
+  TempDir dir;
+  WriteFile(dir.Join("1_a.up.sql"), "CREATE TABLE a (id int);\n");
+  ASSERT_EQ(Migrate({"--dir=" + dir.path(), "up"}).exit_code, 0);
+  // CRLF and a BOM are not a change...
+  WriteFile(dir.Join("1_a.up.sql"), "\xEF\xBB\xBF" "CREATE TABLE a (id int);\r\n");
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "validate"}).exit_code, 0);
+  // ...a different statement is.
+  WriteFile(dir.Join("1_a.up.sql"), "CREATE TABLE a (id bigint);\n");
+  RunResult v = Migrate({"--dir=" + dir.path(), "validate"});
+  EXPECT_EQ(v.exit_code, 6);
+  EXPECT_THAT(v.out, HasSubstr("changed: " + dir.Join("1_a.up.sql")));
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "up"}).exit_code, 6);
+}
+
+TEST_F(MigrateTest, BadInputChangesNothing) {
+  TempDir dir;
+  WriteFile(dir.Join("1_a.up.sql"), "CREATE TABLE a (id int);\n");
+  WriteFile(dir.Join("notes.sql"), "SELECT 1;\n");
+  RunResult r = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(dir.Join("notes.sql") + ": not a migration file name"));
+  EXPECT_EQ(Sql("SELECT to_regclass('noshell_migrations') IS NULL AND to_regclass('a') IS NULL"), "t");
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "sideways"}).exit_code, 2);
+  EXPECT_EQ(Migrate({"--dir=/nonexistent", "up"}).exit_code, 2);
+}
+
+TEST_F(MigrateTest, ConnectionProblemsAndSecrets) {
+  TempDir dir;
+  WriteFile(dir.Join("1_a.up.sql"), "CREATE TABLE a (id int);\n");
+  const std::string secret = "Mig-S3cret-77x";
+  RunResult wrong = Migrate({"--dir=" + dir.path(), "up"},
+                            {{"DATABASE_URL", absl::StrCat("postgres://app:", secret, "@127.0.0.1:", pg_->port(), "/", db_)}});
+  EXPECT_EQ(wrong.exit_code, 3);
+  EXPECT_THAT(wrong.err, HasSubstr("password authentication failed"));
+  EXPECT_THAT(wrong.out + wrong.err, Not(HasSubstr(secret)));
+  RunResult down = Migrate({"--dir=" + dir.path(), "--wait=300ms", "up"},
+                           {{"DATABASE_URL", absl::StrCat("postgres://app:", secret, "@127.0.0.1:", FreePort(), "/x")}});
+  EXPECT_EQ(down.exit_code, 3);
+  EXPECT_THAT(down.out + down.err, Not(HasSubstr(secret)));
+  // The URL from a named variable, SQLAlchemy style, as the seed project's backend has it.
+  RunResult named = Migrate({"--dir=" + dir.path(), "--database-url=env:REVIEWPOINT_DB_URL", "up"},
+                            {{"REVIEWPOINT_DB_URL", absl::StrCat("postgresql+asyncpg://app:apppass@127.0.0.1:", pg_->port(), "/", db_)},
+                             {"DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"}});
+  EXPECT_EQ(named.exit_code, 0) << named.out << named.err;
+}
+
+}  // namespace
+}  // namespace noshell::testing

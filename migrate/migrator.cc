@@ -283,7 +283,7 @@ absl::Status Migrator::Apply(const Migration& m) {
                          " (version, description, type, checksum, tx_mode, status, statements_done, statements_total, "
                          "duration_ms, applied_by) VALUES (NULLIF($1, ''), $2, $3, $4, 'transaction', 'applied', $5, $5, $6, "
                          "current_user || '@' || $7)"),
-            {m.version, m.description, type, m.checksum, absl::StrCat(whole ? 1 : stmts.size()),
+            {m.version, m.description, type, m.checksum, absl::StrCat(split.ok() ? stmts.size() : 1),
              absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start)), applied_by});
         s = inserted.status();
         if (!s.ok()) where = ", recording it";

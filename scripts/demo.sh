@@ -65,6 +65,14 @@ DATABASE_URL="postgresql+asyncpg://app:demo-password@127.0.0.1:$pg_port/postgres
 echo "(exit $?)"
 set -e
 
+step "# Migrations from a dbmate folder, applied once under a lock; then a health check that needs them"
+export DATABASE_URL="$db"
+run "$bin/migrate" --dir=tests/fixtures/migrations/dbmate plan
+run "$bin/migrate" --dir=tests/fixtures/migrations/dbmate up
+run "$bin/migrate" --dir=tests/fixtures/migrations/dbmate up
+run "$bin/healthcheck" "--pg-query=SELECT count(*) = 3 FROM users" "$db"
+unset DATABASE_URL
+
 step "# A listener that never answers: the deadline holds and names the target"
 python3 - "$bin/healthcheck" <<'PY'
 import socket, subprocess, sys, time
@@ -79,9 +87,9 @@ step "# Redis goes away"
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=
 run "$bin/healthcheck" "$db" "$cache"
 
-step "ls -l build/release/bin/healthcheck && file build/release/bin/healthcheck"
-ls -l "$bin/healthcheck"
-file "$bin/healthcheck"
+step "ls -l build/release/bin && file build/release/bin/*"
+ls -l "$bin/healthcheck" "$bin/migrate"
+file "$bin/healthcheck" "$bin/migrate"
 
 step "python3 tests/bench/healthcheck_bench.py build/release/bin 10   # the benchmark, briefly"
 python3 tests/bench/healthcheck_bench.py "$bin" 10

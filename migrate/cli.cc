@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <cstdio>
 #include <thread>
 
@@ -50,10 +51,14 @@ constexpr char kUsage[] =
     "usage: migrate [options] COMMAND\n"
     "\n"
     "Commands:\n"
-    "  up [VERSION]   apply pending migrations (up to VERSION)\n"
-    "  status         every migration: applied, pending, changed, missing, failed\n"
-    "  plan           what up would run, in order, with each file's transaction mode\n"
-    "  validate       exit 6 when files and history disagree\n"
+    "  up [VERSION]               apply pending migrations (up to VERSION)\n"
+    "  down [N]                   revert the last N applied migrations (default 1)\n"
+    "  status                     every migration: applied, pending, changed, missing, failed\n"
+    "  plan                       what up would run, in order, with each file's transaction mode\n"
+    "  validate                   exit 6 when files and history disagree\n"
+    "  baseline VERSION           record files up to VERSION as applied without running them\n"
+    "  repair VERSION applied|pending   resolve a failed non-transactional migration\n"
+    "  new NAME                   create a timestamped migration file in the folder's format\n"
     "\n"
     "Reads golang-migrate, dbmate, goose and Flyway folders. Exit codes: 0 done or nothing to do, 2 bad\n"
     "usage or file, 3 cannot connect, 4 lock not obtained, 5 migration failed, 6 drift, 7 interrupted.\n"
@@ -137,18 +142,28 @@ int MigrateMain(int argc, const char* const* argv, const Env& env) {
   if (absl::Status s = InitLogging("migrate", output, flags.Get("log-level", "info")); !s.ok()) return fail(s);
 
   const std::vector<std::string>& args = flags.positional();
-  if (args.empty()) return fail(absl::InvalidArgumentError("no command: want up, status, plan or validate (see --help)"));
+  const std::map<std::string, std::pair<size_t, size_t>> arity = {
+      {"up", {0, 1}}, {"down", {0, 1}}, {"status", {0, 0}}, {"plan", {0, 0}}, {"validate", {0, 0}},
+      {"baseline", {1, 1}}, {"repair", {2, 2}}, {"new", {1, 1}}};
+  if (args.empty()) return fail(absl::InvalidArgumentError("no command: want up, down, status, plan, validate, baseline, repair or new (see --help)"));
   const std::string command = args[0];
-  if (command != "up" && command != "status" && command != "plan" && command != "validate") {
-    return fail(absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\": want up, status, plan or validate")));
+  auto ar = arity.find(command);
+  if (ar == arity.end()) {
+    return fail(absl::InvalidArgumentError(absl::StrCat("unknown command \"", command, "\": want up, down, status, plan, validate, baseline, repair or new")));
   }
-  if (args.size() > (command == "up" ? 2u : 1u)) return fail(absl::InvalidArgumentError(absl::StrCat("too many arguments for ", command)));
+  if (args.size() - 1 < ar->second.first || args.size() - 1 > ar->second.second) {
+    return fail(absl::InvalidArgumentError(absl::StrCat("wrong number of arguments for ", command, " (see --help)")));
+  }
+  int down_steps = 1;
+  if (command == "down" && args.size() == 2 && (!absl::SimpleAtoi(args[1], &down_steps) || down_steps < 1)) {
+    return fail(absl::InvalidArgumentError(absl::StrCat("down ", args[1], ": want a number of migrations >= 1")));
+  }
 
   MigrateOptions options;
   options.output = output;
   options.schema = flags.Get("schema", "public");
   options.table = flags.Get("table", "noshell_migrations");
-  if (args.size() == 2) options.target_version = args[1];
+  if (command == "up" && args.size() == 2) options.target_version = args[1];
   absl::Duration wait = absl::Seconds(30);
   for (auto [name, out] : {std::pair<const char*, absl::Duration*>{"wait", &wait}, {"lock-wait", &options.lock_wait},
                            {"lock-timeout", &options.lock_timeout}, {"statement-timeout", &options.statement_timeout}}) {
@@ -166,8 +181,15 @@ int MigrateMain(int argc, const char* const* argv, const Env& env) {
     }
   }
 
+  const std::string dir = flags.Get("dir", "migrations");
+  if (command == "new") {
+    auto path = NewMigrationFile(dir, source_format, args[1], absl::Now());
+    if (!path.ok()) return fail(path.status());
+    std::printf("%s\n", path->c_str());
+    return kMigrateOk;
+  }
   // The folder first: a bad file is found before anything touches the database.
-  auto set = LoadMigrations(flags.Get("dir", "migrations"), source_format);
+  auto set = LoadMigrations(dir, source_format);
   if (!set.ok()) return fail(absl::InvalidArgumentError(set.status().message()));
 
   std::string url = flags.Get("database-url");
@@ -225,6 +247,9 @@ int MigrateMain(int argc, const char* const* argv, const Env& env) {
   Migrator migrator(db.get(), *std::move(set), options, emit);
   absl::Status s;
   if (command == "up") s = migrator.Up();
+  else if (command == "down") s = migrator.Down(down_steps);
+  else if (command == "baseline") s = migrator.Baseline(args[1]);
+  else if (command == "repair") s = migrator.Repair(args[1], args[2]);
   else if (command == "status") s = migrator.Status();
   else if (command == "plan") s = migrator.Plan();
   else s = migrator.Validate();

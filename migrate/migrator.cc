@@ -198,9 +198,16 @@ absl::StatusOr<std::vector<HistoryRow>> Migrator::LoadHistory() {
   return out;
 }
 
-absl::Status Migrator::Apply(const Migration& m) {
-  const std::string label = Label(m);
-  absl::StatusOr<std::vector<Statement>> split = SplitSegments(m.up);
+absl::Status Migrator::Apply(const Migration& m, Direction direction) {
+  const bool down = direction == Direction::kDown;
+  const std::string label = down ? absl::StrCat(Label(m), " (down)") : Label(m);
+  const std::vector<Segment>& segments = down ? *m.down : m.up;
+  const std::string whole_sql = down ? [&] {
+    std::string t;
+    for (const Segment& seg : segments) t += seg.text;
+    return t;
+  }() : m.up_sql;
+  absl::StatusOr<std::vector<Statement>> split = SplitSegments(segments);
   if (!split.ok() && m.tx_mode == TxMode::kNoTransaction) {
     return absl::InvalidArgumentError(absl::StrCat(m.path, ": ", split.status().message()));
   }
@@ -263,9 +270,9 @@ absl::Status Migrator::Apply(const Migration& m) {
       std::string where;
       if (s.ok()) {
         if (whole) {
-          s = db_->Exec(m.up_sql);
+          s = db_->Exec(whole_sql);
           if (!s.ok() && db_->last_error().position > 0) {
-            where = absl::StrCat(", line ", LineOfPosition(m.up_sql, db_->last_error().position, m.up.empty() ? 1 : m.up[0].first_line));
+            where = absl::StrCat(", line ", LineOfPosition(whole_sql, db_->last_error().position, segments.empty() ? 1 : segments[0].first_line));
           }
         } else {
           for (const Statement& st : stmts) {
@@ -277,7 +284,10 @@ absl::Status Migrator::Apply(const Migration& m) {
           }
         }
       }
-      if (s.ok()) {
+      if (s.ok() && down) {
+        s = db_->Query(absl::StrCat("DELETE FROM ", Table(), " WHERE version = $1 AND type <> 'repeatable'"), {m.version}).status();
+        if (!s.ok()) where = ", recording it";
+      } else if (s.ok()) {
         auto inserted = db_->Query(
             absl::StrCat("INSERT INTO ", Table(),
                          " (version, description, type, checksum, tx_mode, status, statements_done, statements_total, "
@@ -304,7 +314,30 @@ absl::Status Migrator::Apply(const Migration& m) {
       }
       return failure(where);
     }
-    emit_({"applied", m.version, m.description, "transaction", absl::Now() - start});
+    emit_({down ? "reverted" : "applied", m.version, m.description, "transaction", absl::Now() - start});
+    return absl::OkStatus();
+  }
+
+  if (down) {
+    // Statement by statement; the row goes when all are done, or records where it stopped.
+    NOSHELL_RETURN_IF_ERROR(set_timeouts(false));
+    for (size_t k = 0; k < stmts.size(); ++k) {
+      if (db_->cancelled() || !db_->Run(stmts[k]).ok()) {
+        const SqlError err = db_->last_error();
+        std::string error = absl::StrCat("down: statement ", k + 1, " of ", stmts.size(), " (line ", stmts[k].line, "): ", err.message);
+        db_->Query(absl::StrCat("UPDATE ", Table(), " SET status = 'failed', error = $2 WHERE version = $1 AND type <> 'repeatable'"),
+                   {m.version, error}).IgnoreError();
+        db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
+        std::string msg = absl::StrCat(label, " (", m.path, ") failed at ", error);
+        if (db_->cancelled()) return absl::CancelledError(absl::StrCat("interrupted: ", msg));
+        return absl::AbortedError(msg);
+      }
+    }
+    NOSHELL_RETURN_IF_ERROR(
+        db_->Query(absl::StrCat("DELETE FROM ", Table(), " WHERE version = $1 AND type <> 'repeatable'"), {m.version}).status());
+    db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
+    emit_({"reverted", m.version, m.description, absl::StrCat("no transaction: ", why_no_tx, ", ", stmts.size(), " statements"),
+           absl::Now() - start});
     return absl::OkStatus();
   }
 
@@ -356,7 +389,7 @@ absl::Status Migrator::Up() {
   NOSHELL_RETURN_IF_ERROR(Lock());
   absl::Status s = [&]() -> absl::Status {
     NOSHELL_RETURN_IF_ERROR(EnsureTable());
-    NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, LoadHistory());
+    NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, HistoryWithAdoption(true));
     std::vector<Entry> entries = Reconcile(set_, history);
     std::vector<std::string> changed;
     for (const Entry& e : entries) {
@@ -390,8 +423,220 @@ absl::Status Migrator::Up() {
   return s;
 }
 
-absl::Status Migrator::Status() {
+absl::StatusOr<std::vector<HistoryRow>> Migrator::HistoryWithAdoption(bool write) {
   NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, LoadHistory());
+  if (!history.empty()) return history;
+  return AdoptOtherTool(write);
+}
+
+absl::StatusOr<std::vector<HistoryRow>> Migrator::AdoptOtherTool(bool write) {
+  std::vector<HistoryRow> rows;
+  std::string tool, table;
+  auto exists = [&](const std::string& name) -> absl::StatusOr<bool> {
+    NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r, db_->Query("SELECT to_regclass($1) IS NOT NULL", {name}));
+    return r[0][0] == "t";
+  };
+  auto file_for = [&](const std::string& version) -> const Migration* {
+    for (const Migration& m : set_.migrations) {
+      if (!m.repeatable && CompareVersions(m.version, version) == 0) return &m;
+    }
+    return nullptr;
+  };
+  auto add = [&](const std::string& version, const std::string& status, const std::string& error) {
+    HistoryRow h;
+    const Migration* m = file_for(version);
+    h.version = m != nullptr ? m->version : version;
+    h.description = m != nullptr ? m->description : absl::StrCat("(recorded by ", tool, ")");
+    h.type = "adopted";
+    h.checksum = m != nullptr ? m->checksum : "";
+    h.status = status;
+    h.tx_mode = "transaction";
+    h.error = error;
+    rows.push_back(h);
+  };
+  switch (set_.format) {
+    case MigrationFormat::kGolangMigrate: {
+      tool = "golang-migrate", table = "schema_migrations";
+      NOSHELL_ASSIGN_OR_RETURN(bool has, exists(table));
+      if (!has) break;
+      NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r, db_->Query("SELECT version::text, dirty::text FROM schema_migrations LIMIT 1"));
+      if (r.empty()) break;
+      const std::string current = r[0][0];
+      const bool dirty = r[0][1] == "true";
+      for (const Migration& m : set_.migrations) {
+        if (m.repeatable) continue;
+        int c = CompareVersions(m.version, current);
+        if (c < 0 || (c == 0 && !dirty)) add(m.version, "applied", "");
+      }
+      if (dirty) {
+        add(current, "failed",
+            "golang-migrate left this version dirty: it may or may not have been applied (golang-migrate marks it "
+            "dirty even when PostgreSQL rolled the migration back); check the database");
+      } else if (file_for(current) == nullptr) {
+        add(current, "applied", "");
+      }
+      break;
+    }
+    case MigrationFormat::kDbmate: {
+      tool = "dbmate", table = "schema_migrations";
+      NOSHELL_ASSIGN_OR_RETURN(bool has, exists(table));
+      if (!has) break;
+      NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r, db_->Query("SELECT version::text FROM schema_migrations ORDER BY version"));
+      for (const Row& v : r) add(v[0], "applied", "");
+      break;
+    }
+    case MigrationFormat::kGoose: {
+      tool = "goose", table = "goose_db_version";
+      NOSHELL_ASSIGN_OR_RETURN(bool has, exists(table));
+      if (!has) break;
+      NOSHELL_ASSIGN_OR_RETURN(
+          std::vector<Row> r,
+          db_->Query("SELECT g.version_id::text FROM goose_db_version g WHERE g.version_id > 0 AND g.is_applied AND "
+                     "g.id = (SELECT max(id) FROM goose_db_version h WHERE h.version_id = g.version_id) ORDER BY g.version_id"));
+      for (const Row& v : r) add(v[0], "applied", "");
+      break;
+    }
+    case MigrationFormat::kFlyway: {
+      tool = "flyway", table = "flyway_schema_history";
+      NOSHELL_ASSIGN_OR_RETURN(bool has, exists(table));
+      if (!has) break;
+      NOSHELL_ASSIGN_OR_RETURN(
+          std::vector<Row> r,
+          db_->Query("SELECT coalesce(version, ''), description, type, success::text FROM flyway_schema_history "
+                     "ORDER BY installed_rank"));
+      std::string baseline;
+      for (const Row& v : r) {
+        if (v[2] == "BASELINE") baseline = v[0];
+      }
+      for (const Migration& m : set_.migrations) {
+        if (!m.repeatable && !baseline.empty() && CompareVersions(m.version, baseline) <= 0) add(m.version, "applied", "");
+      }
+      for (const Row& v : r) {
+        if (v[2] == "BASELINE" || v[2] == "SCHEMA") continue;
+        if (v[0].empty()) {  // a repeatable: adopt the file of that description at its current checksum
+          for (const Migration& m : set_.migrations) {
+            if (m.repeatable && m.description == v[1] && v[3] == "true") {
+              HistoryRow h{"", m.description, "repeatable", m.checksum, "applied", "transaction"};
+              rows.push_back(h);
+            }
+          }
+          continue;
+        }
+        add(v[0], v[3] == "true" ? "applied" : "failed", v[3] == "true" ? "" : "recorded as failed by Flyway");
+      }
+      break;
+    }
+  }
+  if (rows.empty()) return rows;
+  if (write) {
+    for (const HistoryRow& h : rows) {
+      NOSHELL_RETURN_IF_ERROR(
+          db_->Query(absl::StrCat("INSERT INTO ", Table(),
+                                  " (version, description, type, checksum, tx_mode, status, error, applied_by) "
+                                  "VALUES (NULLIF($1, ''), $2, $3, NULLIF($4, ''), $5, $6, NULLIF($7, ''), $8)"),
+                     {h.version, h.description, h.type, h.checksum, h.tx_mode, h.status, h.error,
+                      absl::StrCat("adopted from ", tool, " (", table, ")")})
+              .status());
+    }
+    NOSHELL_ASSIGN_OR_RETURN(rows, LoadHistory());
+  }
+  emit_({write ? "adopted" : "would-adopt", "", "", absl::StrCat(rows.size(), " migrations recorded by ", tool, " in ", table),
+         absl::ZeroDuration()});
+  return rows;
+}
+
+absl::Status Migrator::Down(int steps) {
+  NOSHELL_RETURN_IF_ERROR(Lock());
+  absl::Status s = [&]() -> absl::Status {
+    NOSHELL_RETURN_IF_ERROR(EnsureTable());
+    NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, HistoryWithAdoption(true));
+    std::vector<Entry> entries = Reconcile(set_, history);
+    for (const Entry& e : entries) {
+      if (e.state == "failed" || e.state == "running") {
+        return absl::AbortedError(absl::StrCat("migration ", e.row->version, " is ", e.state, "; run `migrate repair` first"));
+      }
+    }
+    std::vector<const Migration*> applied;
+    for (const Entry& e : entries) {
+      if (e.file != nullptr && !e.file->repeatable && (e.state == "applied" || e.state == "changed")) applied.push_back(e.file);
+    }
+    if (applied.empty()) {
+      emit_({"nothing-to-do", "", "", "no applied migration to revert", absl::ZeroDuration()});
+      return absl::OkStatus();
+    }
+    for (int i = 0; i < steps && !applied.empty(); ++i) {
+      const Migration* m = applied.back();
+      applied.pop_back();
+      if (!m->down.has_value()) {
+        return absl::InvalidArgumentError(absl::StrCat(m->path, ": version ", m->version, " has no down part"));
+      }
+      if (db_->cancelled()) return absl::CancelledError("interrupted before reverting " + Label(*m));
+      NOSHELL_RETURN_IF_ERROR(Apply(*m, Direction::kDown));
+    }
+    return absl::OkStatus();
+  }();
+  Unlock();
+  return s;
+}
+
+absl::Status Migrator::Baseline(const std::string& version) {
+  NOSHELL_RETURN_IF_ERROR(Lock());
+  absl::Status s = [&]() -> absl::Status {
+    NOSHELL_RETURN_IF_ERROR(EnsureTable());
+    NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, LoadHistory());
+    int n = 0;
+    for (const Entry& e : Reconcile(set_, history)) {
+      if (e.file == nullptr || e.file->repeatable || e.state != "pending" || CompareVersions(e.file->version, version) > 0) continue;
+      NOSHELL_RETURN_IF_ERROR(
+          db_->Query(absl::StrCat("INSERT INTO ", Table(),
+                                  " (version, description, type, checksum, tx_mode, status, applied_by) VALUES "
+                                  "($1, $2, 'baseline', $3, 'transaction', 'applied', current_user || '@' || $4)"),
+                     {e.file->version, e.file->description, e.file->checksum, Hostname()})
+              .status());
+      emit_({"baselined", e.file->version, e.file->description, "recorded as applied, not run", absl::ZeroDuration()});
+      ++n;
+    }
+    if (n == 0) emit_({"nothing-to-do", "", "", absl::StrCat("no pending migration up to ", version), absl::ZeroDuration()});
+    return absl::OkStatus();
+  }();
+  Unlock();
+  return s;
+}
+
+absl::Status Migrator::Repair(const std::string& version, const std::string& outcome) {
+  if (outcome != "applied" && outcome != "pending") {
+    return absl::InvalidArgumentError(absl::StrCat("repair outcome \"", outcome, "\": want applied or pending"));
+  }
+  NOSHELL_RETURN_IF_ERROR(Lock());
+  absl::Status s = [&]() -> absl::Status {
+    NOSHELL_RETURN_IF_ERROR(EnsureTable());
+    NOSHELL_RETURN_IF_ERROR(HistoryWithAdoption(true).status());
+    NOSHELL_ASSIGN_OR_RETURN(
+        std::vector<Row> rows,
+        db_->Query(absl::StrCat("SELECT id, version FROM ", Table(), " WHERE status IN ('failed', 'running') AND version IS NOT NULL")));
+    std::string id;
+    for (const Row& r : rows) {
+      if (CompareVersions(r[1], version) == 0) id = r[0];
+    }
+    if (id.empty()) return absl::InvalidArgumentError(absl::StrCat("no failed or interrupted migration has version ", version));
+    if (outcome == "applied") {
+      NOSHELL_RETURN_IF_ERROR(db_->Query(absl::StrCat("UPDATE ", Table(), " SET status = 'applied', statements_done = statements_total, "
+                                                      "error = concat(error, ' [repaired as applied by ', current_user, '@', $2::text, ' at ', now(), ']') WHERE id = $1"),
+                                         {id, Hostname()})
+                                  .status());
+    } else {
+      NOSHELL_RETURN_IF_ERROR(db_->Query(absl::StrCat("DELETE FROM ", Table(), " WHERE id = $1"), {id}).status());
+    }
+    emit_({"repaired", version, "", outcome == "applied" ? "recorded as applied" : "recorded as pending: up runs it again",
+           absl::ZeroDuration()});
+    return absl::OkStatus();
+  }();
+  Unlock();
+  return s;
+}
+
+absl::Status Migrator::Status() {
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, HistoryWithAdoption(false));
   bool drift = false;
   for (const Entry& e : Reconcile(set_, history)) {
     std::string detail = e.row != nullptr ? absl::StrCat("applied ", e.row->applied_at) : "";
@@ -407,7 +652,7 @@ absl::Status Migrator::Status() {
 }
 
 absl::Status Migrator::Plan() {
-  NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, LoadHistory());
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, HistoryWithAdoption(false));
   int n = 0;
   for (const Entry& e : Reconcile(set_, history)) {
     if (e.file == nullptr || e.state != "pending") continue;
@@ -433,7 +678,7 @@ absl::Status Migrator::Plan() {
 }
 
 absl::Status Migrator::Validate() {
-  NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, LoadHistory());
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, HistoryWithAdoption(false));
   std::vector<std::string> problems;
   for (const Entry& e : Reconcile(set_, history)) {
     if (e.state == "changed") problems.push_back(absl::StrCat("changed: ", e.file->path));

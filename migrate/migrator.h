@@ -57,6 +57,11 @@ class Migrator {
   Migrator(Database* db, MigrationSet set, MigrateOptions options, std::function<void(const MigrateEvent&)> emit);
 
   absl::Status Up();
+  absl::Status Down(int steps);                       // reverts the last `steps` applied migrations
+  absl::Status Baseline(const std::string& version);  // records files up to `version` as applied
+  // Resolves a failed or interrupted migration: "applied" (finished by hand) or "pending"
+  // (undone by hand; the next up runs it again).
+  absl::Status Repair(const std::string& version, const std::string& outcome);
   absl::Status Status();    // prints every migration's state; kFailedPrecondition on drift
   absl::Status Plan();      // what Up would run, in order, with transaction modes
   absl::Status Validate();  // kFailedPrecondition when files and history disagree
@@ -66,7 +71,12 @@ class Migrator {
   void Unlock();
   absl::Status EnsureTable();
   absl::StatusOr<std::vector<HistoryRow>> LoadHistory();
-  absl::Status Apply(const Migration& m);
+  enum class Direction { kUp, kDown };
+  absl::Status Apply(const Migration& m, Direction direction = Direction::kUp);
+  // When our history is empty: the versions golang-migrate, dbmate, goose or Flyway recorded in
+  // their own table, as rows to adopt (`write` inserts them).
+  absl::StatusOr<std::vector<HistoryRow>> AdoptOtherTool(bool write);
+  absl::StatusOr<std::vector<HistoryRow>> HistoryWithAdoption(bool write);
   std::string Table() const;
 
   Database* db_;

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "migrate/migration.h"
 #include "migrate/split.h"
 
@@ -18,6 +19,12 @@ namespace noshell {
 // Loads every migration of `dir`. The format is detected from the file names (and, for
 // {version}_{name}.sql files, from their dbmate or goose markers) unless `format` is given.
 absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optional<MigrationFormat> format);
+
+// Creates a new, empty migration named `name` (lower-cased, other characters as '_') in `dir`
+// (created if missing), versioned by the UTC time `now` (YYYYMMDDHHMMSS), in the folder's format
+// (or `format`). Returns the path of the up file.
+absl::StatusOr<std::string> NewMigrationFile(const std::string& dir, std::optional<MigrationFormat> format,
+                                             absl::string_view name, absl::Time now);
 
 // The pieces of one file's content, per format (exposed for tests).
 struct ParsedFile {

@@ -24,3 +24,10 @@ if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
+
+# Peer tools measured and tested against (tests/bench, tests/integration): dbmate from npm.
+if ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get install -y -qq --no-install-recommends npm
+fi
+$SUDO mkdir -p /opt/noshell-peers
+(cd /opt/noshell-peers && $SUDO npm install --no-audit --no-fund --silent dbmate@2.36.0)

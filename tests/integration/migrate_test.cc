@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -243,6 +244,130 @@ TEST_F(MigrateTest, ConnectionProblemsAndSecrets) {
                             {{"REVIEWPOINT_DB_URL", absl::StrCat("postgresql+asyncpg://app:apppass@127.0.0.1:", pg_->port(), "/", db_)},
                              {"DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"}});
   EXPECT_EQ(named.exit_code, 0) << named.out << named.err;
+}
+
+// Taking over: the fixture is applied up to a version with migrate itself, then our history table
+// is swapped for the other tool's (as that tool creates it): the schema is as the tool left it,
+// and only its table records it. Re-running anything would fail on "already exists".
+TEST_F(MigrateTest, TakesOverGolangMigrate) {
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "golang-migrate", "up", "2"}).exit_code, 0);
+  Sql("DROP TABLE noshell_migrations; CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, "
+      "dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (2, false)");
+  RunResult plan = Migrate({"--dir=" + kFixtures + "golang-migrate", "plan"});
+  EXPECT_THAT(plan.out, HasSubstr("would-adopt (2 migrations recorded by golang-migrate in schema_migrations)"));
+  EXPECT_THAT(plan.out, HasSubstr("would-apply 3 index users email"));
+  EXPECT_THAT(plan.out, Not(HasSubstr("would-apply 1 ")));
+  RunResult up = Migrate({"--dir=" + kFixtures + "golang-migrate", "up"});
+  EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_THAT(up.out, HasSubstr("adopted (2 migrations recorded by golang-migrate in schema_migrations)"));
+  EXPECT_EQ(Sql("SELECT string_agg(version || ':' || type, ' ' ORDER BY id) FROM noshell_migrations"),
+            "1:adopted 2:adopted 3:versioned");
+}
+
+TEST_F(MigrateTest, DirtyGolangMigrateVersionNeedsAnOperator) {
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "golang-migrate", "up", "2"}).exit_code, 0);
+  Sql("DROP TABLE noshell_migrations; CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); "
+      "INSERT INTO schema_migrations VALUES (2, true)");
+  RunResult up = Migrate({"--dir=" + kFixtures + "golang-migrate", "up"});
+  EXPECT_EQ(up.exit_code, 5) << up.out << up.err;
+  EXPECT_THAT(up.err, HasSubstr("golang-migrate left this version dirty"));
+  RunResult repair = Migrate({"--dir=" + kFixtures + "golang-migrate", "repair", "2", "applied"});
+  EXPECT_EQ(repair.exit_code, 0) << repair.out << repair.err;
+  RunResult again = Migrate({"--dir=" + kFixtures + "golang-migrate", "up"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_THAT(again.out, HasSubstr("applied 3 index users email"));
+}
+
+TEST_F(MigrateTest, TakesOverARealDbmateDatabase) {
+  const std::string dbmate = "/opt/noshell-peers/node_modules/@dbmate/linux-x64/bin/dbmate";
+  ASSERT_EQ(access(dbmate.c_str(), X_OK), 0) << dbmate << " is missing: scripts/install-deps.sh installs it from npm";
+  // dbmate sends each file as one query, so it cannot run the fixture's COPY FROM stdin seed
+  // ("syntax error at or near ..."): its folder here seeds with INSERT instead.
+  TempDir dir;
+  for (const char* f : {"20240101000000_create_users.sql", "20240103000000_index_users_email.sql"}) {
+    std::filesystem::copy_file(kFixtures + "dbmate/" + f, dir.Join(f));
+  }
+  WriteFile(dir.Join("20240102000000_seed_users.sql"),
+            "-- migrate:up\nINSERT INTO users (email) VALUES ('a@example.com'), ('b@example.com'), ('c@example.com');\n"
+            "-- migrate:down\nDELETE FROM users;\n");
+  RunResult peer = RunCommand({dbmate, "--url", Url() + "?sslmode=disable", "--migrations-dir", dir.path(),
+                               "--no-dump-schema", "up"});
+  ASSERT_EQ(peer.exit_code, 0) << peer.out << peer.err;
+  RunResult up = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_THAT(up.out, HasSubstr("adopted (3 migrations recorded by dbmate in schema_migrations)"));
+  EXPECT_THAT(up.out, HasSubstr("nothing-to-do"));
+  EXPECT_EQ(Sql("SELECT count(*) FROM users"), "3");  // the seed ran once
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "validate"}).exit_code, 0);
+}
+
+TEST_F(MigrateTest, TakesOverGooseAndFlyway) {
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "goose", "up", "00002"}).exit_code, 0);
+  Sql("DROP TABLE noshell_migrations; CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, "
+      "is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id)); "
+      "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (2, true), (3, true), (3, false)");
+  RunResult goose = Migrate({"--dir=" + kFixtures + "goose", "up"});
+  EXPECT_EQ(goose.exit_code, 0) << goose.out << goose.err;
+  EXPECT_THAT(goose.out, HasSubstr("adopted (2 migrations recorded by goose in goose_db_version)"));
+  EXPECT_THAT(goose.out, HasSubstr("applied 00003 index users email"));
+
+  SetUp();
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "flyway", "up", "2"}).exit_code, 0);
+  Sql("DROP TABLE noshell_migrations; CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, "
+      "version VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, "
+      "checksum INTEGER, installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT now(), "
+      "execution_time INTEGER NOT NULL, success BOOLEAN NOT NULL); "
+      "INSERT INTO flyway_schema_history VALUES (1, '1', 'create users', 'SQL', 'V1__create_users.sql', 1, 'app', now(), 5, true), "
+      "(2, '1.1', 'add display name', 'SQL', 'V1_1__add_display_name.sql', 2, 'app', now(), 5, true), "
+      "(3, '2', 'backfill', 'SQL', 'sub/V2__backfill.sql', 3, 'app', now(), 5, true)");
+  RunResult flyway = Migrate({"--dir=" + kFixtures + "flyway", "up"});
+  EXPECT_EQ(flyway.exit_code, 0) << flyway.out << flyway.err;
+  EXPECT_THAT(flyway.out, HasSubstr("adopted (3 migrations recorded by flyway in flyway_schema_history)"));
+  EXPECT_THAT(flyway.out, HasSubstr("applied 3 index users email"));
+  EXPECT_THAT(flyway.out, HasSubstr("applied user emails"));
+}
+
+TEST_F(MigrateTest, DownBaselineRepairAndNew) {
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "golang-migrate", "up"}).exit_code, 0);
+  RunResult one = Migrate({"--dir=" + kFixtures + "golang-migrate", "down"});
+  EXPECT_EQ(one.exit_code, 0) << one.out << one.err;
+  EXPECT_THAT(one.out, HasSubstr("reverted 3 index users email"));
+  EXPECT_EQ(Sql("SELECT to_regclass('users_email_idx') IS NULL"), "t");
+  RunResult rest = Migrate({"--dir=" + kFixtures + "golang-migrate", "down", "5"});
+  EXPECT_EQ(rest.exit_code, 0) << rest.out << rest.err;
+  EXPECT_EQ(Sql("SELECT to_regclass('users') IS NULL"), "t");
+  EXPECT_EQ(History(), "");
+  EXPECT_EQ(Migrate({"--dir=" + kFixtures + "golang-migrate", "up"}).exit_code, 0);
+  RunResult no_down = Migrate({"--dir=" + kFixtures + "flyway", "down"});
+  EXPECT_EQ(no_down.exit_code, 2);
+  EXPECT_THAT(no_down.err, HasSubstr("V3__index_users_email.sql: version 3 has no down part"));
+
+  SetUp();
+  TempDir dir;
+  WriteFile(dir.Join("1_a.up.sql"), "CREATE TABLE a (id int);\n");
+  WriteFile(dir.Join("2_b.up.sql"), "CREATE TABLE b (id int);\n");
+  WriteFile(dir.Join("3_c.up.sql"), "BEGIN;\nCREATE TABLE c (id int);\nCOMMIT;\n");
+  Sql("CREATE TABLE a (id int); CREATE TABLE b (id int)");  // an existing database
+  RunResult baseline = Migrate({"--dir=" + dir.path(), "baseline", "2"});
+  EXPECT_EQ(baseline.exit_code, 0) << baseline.out << baseline.err;
+  EXPECT_THAT(baseline.out, HasSubstr("baselined 2 b"));
+  RunResult up = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(up.exit_code, 0) << up.out << up.err;  // 3 wraps itself in BEGIN/COMMIT: ours replaces it
+  EXPECT_EQ(History(), "1:applied:0/0 2:applied:0/0 3:applied:1/1");
+
+  WriteFile(dir.Join("4_d.up.sql"), "CREATE INDEX CONCURRENTLY a_id ON a (id);\nCREATE TABLE a (id int);\n");
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "up"}).exit_code, 5);
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "repair", "9", "applied"}).exit_code, 2);
+  RunResult repair = Migrate({"--dir=" + dir.path(), "repair", "4", "applied"});
+  EXPECT_EQ(repair.exit_code, 0) << repair.out << repair.err;
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "up"}).exit_code, 0);
+
+  RunResult made = Migrate({"--dir=" + kFixtures + "../../nonexistent-new", "--source-format=dbmate", "new", "Add Orders!"});
+  EXPECT_EQ(made.exit_code, 0) << made.err;
+  std::string path(absl::StripTrailingAsciiWhitespace(made.out));
+  EXPECT_THAT(path, ::testing::MatchesRegex(".*/[0-9]{14}_add_orders_\\.sql"));
+  EXPECT_EQ(ReadFile(path), "-- migrate:up\n\n\n-- migrate:down\n\n");
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
 }
 
 // No shell, no libraries: the static binary in a root holding only itself, its migrations,

@@ -43,6 +43,7 @@ std::vector<FlagSpec> Specs() {
       {"lock-timeout", "MIGRATE_LOCK_TIMEOUT", "DURATION", "lock_timeout for migration statements (default 5s)"},
       {"lock-retries", "MIGRATE_LOCK_RETRIES", "N", "retries of a transactional migration whose lock_timeout fired (default 5)"},
       {"statement-timeout", "MIGRATE_STATEMENT_TIMEOUT", "DURATION", "statement_timeout for migration statements (default: the server's)"},
+      {"placeholders", "MIGRATE_PLACEHOLDERS", "", "replace ${VAR} in migrations with environment variables (off by default)"},
       {"log-level", "MIGRATE_LOG_LEVEL", "LEVEL", "stderr log level (default info)"},
   };
 }
@@ -191,6 +192,11 @@ int MigrateMain(int argc, const char* const* argv, const Env& env) {
   // The folder first: a bad file is found before anything touches the database.
   auto set = LoadMigrations(dir, source_format);
   if (!set.ok()) return fail(absl::InvalidArgumentError(set.status().message()));
+  auto placeholders = flags.GetBool("placeholders");
+  if (!placeholders.ok()) return fail(placeholders.status());
+  if (*placeholders) {
+    if (absl::Status s = ExpandPlaceholders(&*set, env); !s.ok()) return fail(s);
+  }
 
   std::string url = flags.Get("database-url");
   if (url.empty()) url = env.Get("DATABASE_URL").value_or("");

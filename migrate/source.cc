@@ -240,6 +240,54 @@ absl::StatusOr<ParsedFile> ParseGoose(absl::string_view content) {
   return f;
 }
 
+namespace {
+
+absl::Status ExpandSegments(std::vector<Segment>* segments, const std::string& path, const Env& env) {
+  for (Segment& seg : *segments) {
+    std::string out;
+    const std::string& t = seg.text;
+    size_t pos = 0;
+    while (pos < t.size()) {
+      size_t open = t.find("${", pos);
+      if (open == std::string::npos) {
+        out.append(t, pos, std::string::npos);
+        break;
+      }
+      out.append(t, pos, open - pos);
+      size_t end = t.find('}', open + 2);
+      std::string name = end == std::string::npos ? "" : t.substr(open + 2, end - open - 2);
+      bool valid = !name.empty() && (absl::ascii_isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+      for (char c : name) valid &= absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
+      if (!valid) {  // not a placeholder (e.g. "${" inside a string): keep it
+        out.append("${");
+        pos = open + 2;
+        continue;
+      }
+      const int line = seg.first_line + static_cast<int>(std::count(t.begin(), t.begin() + static_cast<long>(open), '\n'));
+      auto value = GetSecret(env, name);
+      if (!value.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": line ", line, ": ", value.status().message()));
+      if (!value->has_value()) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": line ", line, ": placeholder ${", name, "} but ", name, " is not set"));
+      }
+      out += **value;
+      pos = end + 1;
+    }
+    seg.text = std::move(out);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ExpandPlaceholders(MigrationSet* set, const Env& env) {
+  for (Migration& m : set->migrations) {
+    NOSHELL_RETURN_IF_ERROR(ExpandSegments(&m.up, m.path, env));
+    if (m.down.has_value()) NOSHELL_RETURN_IF_ERROR(ExpandSegments(&*m.down, m.path, env));
+    m.up_sql = Join(m.up);  // what is sent; m.checksum stays that of the file
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> NewMigrationFile(const std::string& dir, std::optional<MigrationFormat> format,
                                              absl::string_view name, absl::Time now) {
   std::string clean;

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/env.h"
 #include "migrate/migration.h"
 #include "migrate/split.h"
 
@@ -25,6 +26,12 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
 // (or `format`). Returns the path of the up file.
 absl::StatusOr<std::string> NewMigrationFile(const std::string& dir, std::optional<MigrationFormat> format,
                                              absl::string_view name, absl::Time now);
+
+// Opt-in placeholders: replaces ${NAME} in every migration's SQL with the value of environment
+// variable NAME (or the file named by NAME_FILE). A placeholder whose variable is unset is an error
+// naming the file, line and variable. Checksums stay those of the files as written. Values are
+// registered with the Redactor: a placeholder may carry a password.
+absl::Status ExpandPlaceholders(MigrationSet* set, const Env& env);
 
 // The pieces of one file's content, per format (exposed for tests).
 struct ParsedFile {

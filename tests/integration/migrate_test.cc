@@ -370,6 +370,73 @@ TEST_F(MigrateTest, DownBaselineRepairAndNew) {
   std::filesystem::remove_all(std::filesystem::path(path).parent_path());
 }
 
+TEST_F(MigrateTest, PlaceholdersOnlyWhenAskedAndMissingOnesAreErrors) {
+  TempDir dir;
+  WriteFile(dir.Join("1_role.up.sql"),
+            "CREATE TABLE settings (k text, v text);\nINSERT INTO settings VALUES ('owner', '${APP_OWNER}'), ('pw', '${APP_PW}');\n");
+  WriteFile(dir.Join("pw"), "Ph-S3cret-991\n");
+  // Off by default: the text goes in as written.
+  ASSERT_EQ(Migrate({"--dir=" + dir.path(), "up"}).exit_code, 0);
+  EXPECT_EQ(Sql("SELECT v FROM settings WHERE k = 'owner'"), "${APP_OWNER}");
+  SetUp();
+  RunResult missing = Migrate({"--dir=" + dir.path(), "--placeholders", "up"}, {{"APP_PW_FILE", dir.Join("pw")}});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("1_role.up.sql: line 2: placeholder ${APP_OWNER} but APP_OWNER is not set"));
+  EXPECT_EQ(Sql("SELECT to_regclass('settings') IS NULL"), "t");
+  RunResult ok = Migrate({"--dir=" + dir.path(), "--placeholders", "up"}, {{"APP_OWNER", "alice"}, {"APP_PW_FILE", dir.Join("pw")}});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(Sql("SELECT string_agg(v, ',' ORDER BY k) FROM settings"), "alice,Ph-S3cret-991");
+  // The values are not the file: no drift, and the secret never shows.
+  RunResult validate = Migrate({"--dir=" + dir.path(), "--placeholders", "validate"}, {{"APP_OWNER", "bob"}, {"APP_PW_FILE", dir.Join("pw")}});
+  EXPECT_EQ(validate.exit_code, 0);
+  EXPECT_THAT(ok.out + ok.err + validate.out + validate.err, Not(HasSubstr("Ph-S3cret-991")));
+}
+
+TEST_F(MigrateTest, KillNineLeavesATruthfulStateAndTheNextRunFinishes) {
+  TempDir dir;
+  WriteFile(dir.Join("1_tx.up.sql"), "CREATE TABLE t1 (id int);\nSELECT pg_sleep(1.5);\n");
+  TempDir logdir;
+  RunOptions o;
+  o.env = {{"DATABASE_URL", Url()}};
+  auto wait_for_sleep = [&] {
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (Sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1.5)%' AND pid <> pg_backend_pid()") == "0" &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  };
+  {
+    Process p({BinaryPath("migrate"), "--dir=" + dir.path(), "up"}, o, logdir.Join("log1"));
+    wait_for_sleep();
+    p.Signal(SIGKILL);
+    EXPECT_EQ(p.Wait(), 128 + SIGKILL);
+  }
+  // The transaction died with its session: nothing recorded, nothing applied; the next run (which
+  // waits for the dead session's lock to go) applies it.
+  RunResult next = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(next.exit_code, 0) << next.out << next.err;
+  EXPECT_EQ(History(), "1:applied:2/2");
+
+  WriteFile(dir.Join("2_steps.up.sql"),
+            "CREATE INDEX CONCURRENTLY t1_id ON t1 (id);\nSELECT pg_sleep(1.5);\nCREATE TABLE IF NOT EXISTS t3 (id int);\n");
+  {
+    Process p({BinaryPath("migrate"), "--dir=" + dir.path(), "up"}, o, logdir.Join("log2"));
+    wait_for_sleep();
+    p.Signal(SIGKILL);
+    p.Wait();
+  }
+  RunResult blocked = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(blocked.exit_code, 5);
+  EXPECT_THAT(blocked.err, HasSubstr("migration 2 steps is interrupted after 1 of 3 statements"));
+  EXPECT_EQ(History(), "1:applied:2/2 2:running:1/3");
+  ASSERT_EQ(Migrate({"--dir=" + dir.path(), "repair", "2", "pending"}).exit_code, 0);
+  WriteFile(dir.Join("2_steps.up.sql"),
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS t1_id ON t1 (id);\nSELECT pg_sleep(0);\nCREATE TABLE IF NOT EXISTS t3 (id int);\n");
+  RunResult finished = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(finished.exit_code, 0) << finished.out << finished.err;
+  EXPECT_EQ(History(), "1:applied:2/2 2:applied:3/3");
+}
+
 // No shell, no libraries: the static binary in a root holding only itself, its migrations,
 // /etc/hosts and /etc/passwd, reaching the server by a host name, as a non-root user.
 TEST_F(MigrateTest, RunsInEmptyRootByHostName) {

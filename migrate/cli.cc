@@ -39,6 +39,8 @@ std::vector<FlagSpec> Specs() {
       {"schema", "MIGRATE_SCHEMA", "NAME", "schema of the history table (default public)"},
       {"table", "MIGRATE_TABLE", "NAME", "history table (default noshell_migrations)"},
       {"wait", "MIGRATE_WAIT", "DURATION", "how long to wait for the database to accept logins (default 30s)"},
+      {"lock-mode", "MIGRATE_LOCK_MODE", "advisory|table",
+       "advisory (default) needs a real session; table works through PgBouncer transaction pooling"},
       {"lock-wait", "MIGRATE_LOCK_WAIT", "DURATION", "how long to wait for another migrator's lock (default 10m)"},
       {"lock-timeout", "MIGRATE_LOCK_TIMEOUT", "DURATION", "lock_timeout for migration statements (default 5s)"},
       {"lock-retries", "MIGRATE_LOCK_RETRIES", "N", "retries of a transactional migration whose lock_timeout fired (default 5)"},
@@ -173,6 +175,9 @@ int MigrateMain(int argc, const char* const* argv, const Env& env) {
   if (flags.Has("lock-retries") && (!absl::SimpleAtoi(flags.Get("lock-retries"), &options.lock_retries) || options.lock_retries < 0)) {
     return fail(absl::InvalidArgumentError(absl::StrCat("--lock-retries=", flags.Get("lock-retries"), ": want a number >= 0")));
   }
+  const std::string lock_mode = flags.Get("lock-mode", "advisory");
+  if (lock_mode == "table") options.lock_mode = LockMode::kTable;
+  else if (lock_mode != "advisory") return fail(absl::InvalidArgumentError(absl::StrCat("--lock-mode=", lock_mode, ": want advisory or table")));
   std::optional<MigrationFormat> source_format;
   if (flags.Has("source-format")) {
     source_format = ParseFormatName(flags.Get("source-format"));
@@ -250,7 +255,9 @@ int MigrateMain(int argc, const char* const* argv, const Env& env) {
   g_active_db.store(db.get());
   if (g_interrupted.load()) db->Cancel();
 
-  Migrator migrator(db.get(), *std::move(set), options, emit);
+  const Target connect_target = *target;
+  Migrator migrator(db.get(), *std::move(set), options, emit,
+                    [connect_target]() { return Database::Connect(connect_target, absl::Now() + absl::Seconds(10)); });
   absl::Status s;
   if (command == "up") s = migrator.Up();
   else if (command == "down") s = migrator.Down(down_steps);

@@ -97,12 +97,93 @@ std::vector<Entry> Reconcile(const MigrationSet& set, const std::vector<HistoryR
 
 }  // namespace
 
-Migrator::Migrator(Database* db, MigrationSet set, MigrateOptions options, std::function<void(const MigrateEvent&)> emit)
-    : db_(db), set_(std::move(set)), options_(std::move(options)), emit_(std::move(emit)) {}
+// Table mode: a thread on its own session refreshes the lock row, so a migrator that dies stops
+// refreshing it and another may take the lock once the row is stale.
+struct Migrator::Heartbeat {
+  absl::Mutex mu;
+  bool stop ABSL_GUARDED_BY(mu) = false;
+  std::thread thread;
+};
+
+constexpr absl::Duration kHeartbeatEvery = absl::Seconds(5);
+constexpr absl::Duration kLockStaleAfter = absl::Seconds(30);
+
+Migrator::Migrator(Database* db, MigrationSet set, MigrateOptions options, std::function<void(const MigrateEvent&)> emit,
+                   std::function<absl::StatusOr<std::unique_ptr<Database>>()> connect)
+    : db_(db), set_(std::move(set)), options_(std::move(options)), emit_(std::move(emit)), connect_(std::move(connect)) {}
+
+Migrator::~Migrator() { Unlock(); }
 
 std::string Migrator::Table() const { return absl::StrCat(QuoteIdent(options_.schema), ".", QuoteIdent(options_.table)); }
 
+absl::Status Migrator::LockTable() {
+  const std::string lock_table = absl::StrCat(QuoteIdent(options_.schema), ".", QuoteIdent(options_.table + "_lock"));
+  // Every step is one autocommit statement: correct through PgBouncer's transaction pooling.
+  absl::Status created = db_->Exec(absl::StrCat(
+      options_.schema != "public" ? absl::StrCat("CREATE SCHEMA IF NOT EXISTS ", QuoteIdent(options_.schema), ";") : "",
+      "CREATE TABLE IF NOT EXISTS ", lock_table,
+      " (id int PRIMARY KEY CHECK (id = 1), holder text NOT NULL, acquired_at timestamptz NOT NULL, heartbeat_at timestamptz NOT NULL)"));
+  if (!created.ok() && db_->last_error().sqlstate != "23505" && db_->last_error().sqlstate != "42P07") {
+    return absl::AbortedError(absl::StrCat("create lock table ", lock_table, ": ", db_->last_error().message));
+  }
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  lock_holder_ = absl::StrCat(host, " pid ", getpid(), " at ", absl::FormatTime(absl::Now()));
+  const absl::Time start = absl::Now();
+  absl::Time next_report = start;
+  absl::Duration poll = kLockPollMin;
+  std::mt19937 rng(static_cast<unsigned>(getpid()));
+  for (;;) {
+    auto got = db_->Query(absl::StrCat("INSERT INTO ", lock_table, " AS l VALUES (1, $1, now(), now()) ON CONFLICT (id) DO UPDATE ",
+                                       "SET holder = EXCLUDED.holder, acquired_at = now(), heartbeat_at = now() ",
+                                       "WHERE l.heartbeat_at < now() - $2::interval RETURNING holder"),
+                          {lock_holder_, absl::StrCat(absl::ToInt64Seconds(kLockStaleAfter), " seconds")});
+    if (!got.ok()) return db_->cancelled() ? absl::CancelledError("interrupted while waiting for the lock") : got.status();
+    if (!got->empty()) break;
+    absl::Time now = absl::Now();
+    auto who = db_->Query(absl::StrCat("SELECT holder, extract(epoch FROM now() - heartbeat_at)::bigint FROM ", lock_table));
+    std::string holder = who.ok() && !who->empty() ? absl::StrCat((*who)[0][0], " (heartbeat ", (*who)[0][1], "s ago)") : "another migrator";
+    if (now - start >= options_.lock_wait) {
+      return absl::ResourceExhaustedError(absl::StrCat("migration lock not obtained within ", absl::FormatDuration(options_.lock_wait),
+                                                       ": held by ", holder));
+    }
+    if (now >= next_report) {
+      emit_({"waiting", "", "", absl::StrCat("for the migration lock held by ", holder), now - start});
+      next_report = now + kLockReportEvery;
+    }
+    std::uniform_real_distribution<double> jitter(0.5, 1.0);
+    absl::SleepFor(poll * jitter(rng));
+    poll = std::min(poll * 2, kLockPollMax);
+    if (db_->cancelled()) return absl::CancelledError("interrupted while waiting for the lock");
+  }
+  locked_ = true;
+  if (connect_ != nullptr) {
+    heartbeat_ = std::make_unique<Heartbeat>();
+    heartbeat_->thread = std::thread([this, lock_table, hb = heartbeat_.get()] {
+      std::unique_ptr<Database> beat;
+      for (;;) {
+        {
+          absl::MutexLock lock(&hb->mu);
+          auto stopped = [hb]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(hb->mu) { return hb->stop; };
+          if (hb->mu.AwaitWithTimeout(absl::Condition(&stopped), kHeartbeatEvery)) return;
+        }
+        if (beat == nullptr) {
+          auto c = connect_();
+          if (!c.ok()) continue;
+          beat = *std::move(c);
+        }
+        if (!beat->Query(absl::StrCat("UPDATE ", lock_table, " SET heartbeat_at = now() WHERE holder = $1"), {lock_holder_}).ok()) {
+          beat.reset();
+        }
+      }
+    });
+  }
+  emit_({"locked", "", "", "table lock", absl::Now() - start});
+  return absl::OkStatus();
+}
+
 absl::Status Migrator::Lock() {
+  if (options_.lock_mode == LockMode::kTable) return LockTable();
   const std::string key = absl::StrCat(options_.schema, ".", options_.table);
   const absl::Time start = absl::Now();
   absl::Time next_report = start;
@@ -148,7 +229,23 @@ absl::Status Migrator::Lock() {
 }
 
 void Migrator::Unlock() {
+  if (heartbeat_ != nullptr) {
+    {
+      absl::MutexLock lock(&heartbeat_->mu);
+      heartbeat_->stop = true;
+    }
+    heartbeat_->thread.join();
+    heartbeat_.reset();
+  }
   if (!locked_) return;
+  if (options_.lock_mode == LockMode::kTable) {
+    db_->Query(absl::StrCat("DELETE FROM ", QuoteIdent(options_.schema), ".", QuoteIdent(options_.table + "_lock"),
+                            " WHERE holder = $1"),
+               {lock_holder_})
+        .IgnoreError();
+    locked_ = false;
+    return;
+  }
   db_->Query(absl::StrCat("SELECT pg_advisory_unlock(", kLockClass, ", hashtext($1))"),
              {absl::StrCat(options_.schema, ".", options_.table)})
       .IgnoreError();
@@ -244,7 +341,9 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
   }
   const std::string applied_by = Hostname();
   const std::string type = m.repeatable ? "repeatable" : "versioned";
-  auto set_timeouts = [&](bool local) {
+  auto set_timeouts = [&](bool local) -> absl::Status {
+    // Through a transaction pooler a session-level SET would leak to other clients' sessions.
+    if (!local && options_.lock_mode == LockMode::kTable) return absl::OkStatus();
     std::string sql = absl::StrCat("SET ", local ? "LOCAL " : "", "lock_timeout = '", absl::ToInt64Milliseconds(options_.lock_timeout), "ms'");
     if (options_.statement_timeout > absl::ZeroDuration()) {
       absl::StrAppend(&sql, "; SET ", local ? "LOCAL " : "", "statement_timeout = '",
@@ -327,7 +426,7 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
         std::string error = absl::StrCat("down: statement ", k + 1, " of ", stmts.size(), " (line ", stmts[k].line, "): ", err.message);
         db_->Query(absl::StrCat("UPDATE ", Table(), " SET status = 'failed', error = $2 WHERE version = $1 AND type <> 'repeatable'"),
                    {m.version, error}).IgnoreError();
-        db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
+        if (options_.lock_mode != LockMode::kTable) db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
         std::string msg = absl::StrCat(label, " (", m.path, ") failed at ", error);
         if (db_->cancelled()) return absl::CancelledError(absl::StrCat("interrupted: ", msg));
         return absl::AbortedError(msg);
@@ -335,7 +434,7 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
     }
     NOSHELL_RETURN_IF_ERROR(
         db_->Query(absl::StrCat("DELETE FROM ", Table(), " WHERE version = $1 AND type <> 'repeatable'"), {m.version}).status());
-    db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
+    if (options_.lock_mode != LockMode::kTable) db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
     emit_({"reverted", m.version, m.description, absl::StrCat("no transaction: ", why_no_tx, ", ", stmts.size(), " statements"),
            absl::Now() - start});
     return absl::OkStatus();
@@ -365,7 +464,7 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
       db_->Query(absl::StrCat("UPDATE ", Table(), " SET status = 'failed', error = $2, duration_ms = $3 WHERE id = $1"),
                  {id, error, absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start))})
           .IgnoreError();
-      db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
+      if (options_.lock_mode != LockMode::kTable) db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
       std::string msg = absl::StrCat(label, " (", m.path, ") failed at ", error,
                                      "; statements 1-", k, " are applied and recorded; fix the database, then run "
                                      "`migrate repair` to record the outcome");
@@ -379,7 +478,7 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
   NOSHELL_RETURN_IF_ERROR(db_->Query(absl::StrCat("UPDATE ", Table(), " SET status = 'applied', duration_ms = $2 WHERE id = $1"),
                                      {id, absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start))})
                               .status());
-  db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
+  if (options_.lock_mode != LockMode::kTable) db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
   emit_({"applied", m.version, m.description, absl::StrCat("no transaction: ", why_no_tx, ", ", stmts.size(), " statements"),
          absl::Now() - start});
   return absl::OkStatus();

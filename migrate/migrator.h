@@ -13,6 +13,7 @@
 #define NOSHELL_MIGRATE_MIGRATOR_H_
 
 #include <functional>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,7 +27,14 @@
 
 namespace noshell {
 
+// How concurrent migrators exclude each other.
+enum class LockMode {
+  kAdvisory,  // session advisory lock, polled; needs a real session (direct, or PgBouncer session mode)
+  kTable,     // a row in <table>_lock with a heartbeat; works through PgBouncer transaction pooling
+};
+
 struct MigrateOptions {
+  LockMode lock_mode = LockMode::kAdvisory;
   std::string schema = "public";
   std::string table = "noshell_migrations";
   absl::Duration lock_wait = absl::Minutes(10);       // how long to wait for another migrator
@@ -54,7 +62,10 @@ struct HistoryRow {
 
 class Migrator {
  public:
-  Migrator(Database* db, MigrationSet set, MigrateOptions options, std::function<void(const MigrateEvent&)> emit);
+  // `connect` opens another session (the table lock's heartbeat uses one).
+  Migrator(Database* db, MigrationSet set, MigrateOptions options, std::function<void(const MigrateEvent&)> emit,
+           std::function<absl::StatusOr<std::unique_ptr<Database>>()> connect = nullptr);
+  ~Migrator();
 
   absl::Status Up();
   absl::Status Down(int steps);                       // reverts the last `steps` applied migrations
@@ -68,6 +79,7 @@ class Migrator {
 
  private:
   absl::Status Lock();
+  absl::Status LockTable();
   void Unlock();
   absl::Status EnsureTable();
   absl::StatusOr<std::vector<HistoryRow>> LoadHistory();
@@ -83,7 +95,11 @@ class Migrator {
   MigrationSet set_;
   MigrateOptions options_;
   std::function<void(const MigrateEvent&)> emit_;
+  std::function<absl::StatusOr<std::unique_ptr<Database>>()> connect_;
   bool locked_ = false;
+  std::string lock_holder_;  // table mode: who we are in the lock row
+  struct Heartbeat;
+  std::unique_ptr<Heartbeat> heartbeat_;
 };
 
 }  // namespace noshell

@@ -9,7 +9,7 @@ packages=(
   libpq-dev postgresql-server-dev-15 libssl-dev libhiredis-dev
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libpg-query-dev
   # real servers and peer tools for integration tests and benchmarks
-  postgresql-15 postgresql-client-15 redis-server redis-tools
+  postgresql-15 postgresql-client-15 redis-server redis-tools pgbouncer
   openssl ca-certificates python3 hyperfine procps util-linux
 )
 

@@ -381,6 +381,27 @@ HttpServer::HttpServer(const Certs* tls) {
 
 HttpServer::~HttpServer() = default;
 
+PgBouncer::PgBouncer(const PgServer& pg, int pool_size) {
+  Require("/usr/sbin/pgbouncer", "pgbouncer");
+  port_ = FreePort();
+  WriteFile(dir_.Join("pgbouncer.ini"),
+            absl::StrCat("[databases]\n* = host=127.0.0.1 port=", pg.port(), " user=app password=apppass\n",
+                         "[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ", port_,
+                         "\nunix_socket_dir =\nauth_type = any\npool_mode = transaction\ndefault_pool_size = ", pool_size,
+                         "\nmax_client_conn = 200\nlogfile = ", dir_.Join("pgbouncer.log"), "\npidfile = ",
+                         dir_.Join("pgbouncer.pid"), "\n"));
+  ChownTree(dir_.path(), ServerUid(), ServerGid());
+  proc_ = std::make_unique<Process>(std::vector<std::string>{"/usr/sbin/pgbouncer", dir_.Join("pgbouncer.ini")}, AsServer(),
+                                    dir_.Join("stdout.log"));
+  WaitForPort(port_, "pgbouncer", dir_.Join("pgbouncer.log"));
+}
+
+PgBouncer::~PgBouncer() = default;
+
+std::string PgBouncer::Url(const std::string& db) const {
+  return absl::StrCat("postgres://app:unused@127.0.0.1:", port_, "/", db);
+}
+
 BlackHole::BlackHole() {
   fd_ = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in sa{};

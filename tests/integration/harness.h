@@ -152,6 +152,21 @@ class HttpServer {
   std::unique_ptr<Process> proc_;
 };
 
+// A real PgBouncer (Debian package) in front of `pg`, in transaction pooling mode with a small
+// pool, so clients share server connections between transactions.
+class PgBouncer {
+ public:
+  explicit PgBouncer(const PgServer& pg, int pool_size = 2);
+  ~PgBouncer();
+  int port() const { return port_; }
+  std::string Url(const std::string& db) const;
+
+ private:
+  TempDir dir_;
+  int port_ = 0;
+  std::unique_ptr<Process> proc_;
+};
+
 // A listener that completes TCP handshakes (the kernel does) but never reads or answers.
 class BlackHole {
  public:

@@ -437,6 +437,34 @@ TEST_F(MigrateTest, KillNineLeavesATruthfulStateAndTheNextRunFinishes) {
   EXPECT_EQ(History(), "1:applied:2/2 2:applied:3/3");
 }
 
+TEST_F(MigrateTest, ConcurrentMigratorsThroughPgBouncerTransactionPooling) {
+  PgBouncer bouncer(*pg_, 2);
+  std::vector<std::unique_ptr<Process>> procs;
+  std::vector<std::string> logs;
+  TempDir logdir;
+  for (int i = 0; i < 6; ++i) {
+    RunOptions o;
+    o.env = {{"DATABASE_URL", bouncer.Url(db_)}};
+    logs.push_back(logdir.Join(absl::StrCat("log", i)));
+    procs.push_back(std::make_unique<Process>(
+        std::vector<std::string>{BinaryPath("migrate"), "--dir=" + kFixtures + "golang-migrate", "--lock-mode=table", "up"}, o,
+        logs.back()));
+  }
+  int applied_lines = 0, table_lock_lines = 0;
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(procs[i]->Wait(), 0) << ReadFile(logs[i]);
+    for (absl::string_view line : absl::StrSplit(ReadFile(logs[i]), '\n')) {
+      applied_lines += absl::StartsWith(line, "applied ");
+      table_lock_lines += absl::StartsWith(line, "locked (table lock)");
+    }
+  }
+  EXPECT_EQ(applied_lines, 3);
+  EXPECT_EQ(table_lock_lines, 6);
+  EXPECT_EQ(History(), "1:applied:1/1 2:applied:2/2 3:applied:1/1");
+  EXPECT_EQ(Sql("SELECT count(*) FROM noshell_migrations_lock"), "0");
+  EXPECT_EQ(Sql("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), "0");
+}
+
 // No shell, no libraries: the static binary in a root holding only itself, its migrations,
 // /etc/hosts and /etc/passwd, reaching the server by a host name, as a non-root user.
 TEST_F(MigrateTest, RunsInEmptyRootByHostName) {

@@ -44,6 +44,8 @@ struct MigrationSet {
 // -1, 0, 1 comparing versions numerically, component by component ("1.10" > "1.9",
 // "20240101" > "9"). Versions are digits separated by '.' or '_'.
 int CompareVersions(absl::string_view a, absl::string_view b);
+// The form under which equal versions compare equal: "007" -> "7", "1_1" -> "1.1", "1.0" -> "1".
+std::string CanonicalVersion(absl::string_view v);
 
 }  // namespace noshell
 

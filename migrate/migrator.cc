@@ -54,10 +54,16 @@ struct Entry {
 };
 
 std::vector<Entry> Reconcile(const MigrationSet& set, const std::vector<HistoryRow>& history) {
-  std::map<std::string, const HistoryRow*> by_version, repeatable_latest;
+  std::map<std::string, const HistoryRow*> by_version, repeatable_latest;  // by CanonicalVersion
+  std::vector<std::string> order;  // history versions in order, for the "missing" ones
   for (const HistoryRow& r : history) {
-    if (r.type == "repeatable") repeatable_latest[r.description] = &r;  // ordered by id: last wins
-    else by_version[r.version] = &r;
+    if (r.type == "repeatable") {
+      repeatable_latest[r.description] = &r;  // ordered by id: the last wins
+    } else {
+      std::string key = CanonicalVersion(r.version);
+      if (by_version.emplace(key, &r).second) order.push_back(key);
+      else by_version[key] = &r;
+    }
   }
   std::vector<Entry> out;
   for (const Migration& m : set.migrations) {
@@ -70,26 +76,22 @@ std::vector<Entry> Reconcile(const MigrationSet& set, const std::vector<HistoryR
       if (e.row != nullptr) repeatable_latest.erase(it);
     } else {
       // Versions compare numerically: "001" in a file is "1" in golang-migrate's history.
-      const HistoryRow* row = nullptr;
-      for (auto it = by_version.begin(); it != by_version.end(); ++it) {
-        if (CompareVersions(it->first, m.version) == 0) {
-          row = it->second;
-          by_version.erase(it);
-          break;
-        }
-      }
-      e.row = row;
-      if (row == nullptr) e.state = "pending";
-      else if (row->status == "failed" || row->status == "running") e.state = row->status;
-      else if (!row->checksum.empty() && row->checksum != m.checksum) e.state = "changed";
+      auto it = by_version.find(CanonicalVersion(m.version));
+      e.row = it == by_version.end() ? nullptr : it->second;
+      if (it != by_version.end()) by_version.erase(it);
+      if (e.row == nullptr) e.state = "pending";
+      else if (e.row->status == "failed" || e.row->status == "running") e.state = e.row->status;
+      else if (!e.row->checksum.empty() && e.row->checksum != m.checksum) e.state = "changed";
       else e.state = "applied";
     }
     out.push_back(e);
   }
-  for (const auto& [v, row] : by_version) {
+  for (const std::string& key : order) {
+    auto it = by_version.find(key);
+    if (it == by_version.end()) continue;
     Entry e;
-    e.row = row;
-    e.state = row->status == "applied" ? "missing" : row->status;
+    e.row = it->second;
+    e.state = e.row->status == "applied" ? "missing" : e.row->status;
     out.push_back(e);
   }
   return out;
@@ -364,8 +366,12 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
   if (mode == TxMode::kTransaction) {
     absl::Duration backoff = absl::Milliseconds(500);
     for (int attempt = 0;; ++attempt) {
-      absl::Status s = db_->Exec("BEGIN");
-      if (s.ok()) s = set_timeouts(true);
+      // One round trip opens the transaction and sets its timeouts.
+      std::string begin = absl::StrCat("BEGIN; SET LOCAL lock_timeout = '", absl::ToInt64Milliseconds(options_.lock_timeout), "ms'");
+      if (options_.statement_timeout > absl::ZeroDuration()) {
+        absl::StrAppend(&begin, "; SET LOCAL statement_timeout = '", absl::ToInt64Milliseconds(options_.statement_timeout), "ms'");
+      }
+      absl::Status s = db_->Exec(begin);
       std::string where;
       if (s.ok()) {
         if (whole) {
@@ -485,6 +491,25 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
 }
 
 absl::Status Migrator::Up() {
+  // Fast path, without the lock or any DDL: when the history already records every file as
+  // applied, there is nothing to do. Anything else (pending, failed, running — perhaps running
+  // right now in another migrator) is decided under the lock.
+  {
+    NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, LoadHistory());
+    bool done = !history.empty();
+    for (const Entry& e : Reconcile(set_, history)) {
+      if (e.file == nullptr) continue;  // missing files are reported by status/validate
+      if (!options_.target_version.empty() && !e.file->repeatable &&
+          CompareVersions(e.file->version, options_.target_version) > 0) {
+        continue;
+      }
+      if (e.state != "applied") done = false;
+    }
+    if (done) {
+      emit_({"nothing-to-do", "", "", absl::StrCat(set_.migrations.size(), " migrations, all applied"), absl::ZeroDuration()});
+      return absl::OkStatus();
+    }
+  }
   NOSHELL_RETURN_IF_ERROR(Lock());
   absl::Status s = [&]() -> absl::Status {
     NOSHELL_RETURN_IF_ERROR(EnsureTable());

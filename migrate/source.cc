@@ -1,15 +1,20 @@
 // migrate/source.cc — discovery and parsing of golang-migrate, dbmate, goose and Flyway folders.
 #include "migrate/source.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/sha.h>
 
 #include "absl/strings/ascii.h"
@@ -27,10 +32,63 @@ namespace noshell {
 namespace fs = std::filesystem;
 namespace {
 
-const std::regex kGolangName(R"(^(\d+)_(.+)\.(up|down)\.sql$)");
-const std::regex kFlywayVersioned(R"(^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$)");
-const std::regex kFlywayRepeatable(R"(^R__(.+)\.sql$)");
-const std::regex kNumberedName(R"(^(\d+)_(.+)\.sql$)");
+// File-name patterns, matched by hand (std::regex cost more than everything else in a
+// nothing-to-do run). Each fills `parts` with the captured pieces.
+size_t LeadingDigits(absl::string_view s) {
+  size_t n = 0;
+  while (n < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[n]))) ++n;
+  return n;
+}
+
+// {version}_{title}.up.sql / .down.sql -> version, title, "up"|"down"
+bool MatchGolang(absl::string_view name, std::vector<std::string>* parts) {
+  size_t d = LeadingDigits(name);
+  if (d == 0 || d >= name.size() || name[d] != '_') return false;
+  absl::string_view rest = name.substr(d + 1);
+  for (absl::string_view dir : {".up.sql", ".down.sql"}) {
+    if (absl::EndsWith(rest, dir) && rest.size() > dir.size()) {
+      *parts = {std::string(name.substr(0, d)), std::string(rest.substr(0, rest.size() - dir.size())),
+                dir == ".up.sql" ? "up" : "down"};
+      return true;
+    }
+  }
+  return false;
+}
+
+// {version}_{name}.sql -> version, name
+bool MatchNumbered(absl::string_view name, std::vector<std::string>* parts) {
+  size_t d = LeadingDigits(name);
+  if (d == 0 || d >= name.size() || name[d] != '_' || !absl::EndsWith(name, ".sql") || name.size() <= d + 5) return false;
+  *parts = {std::string(name.substr(0, d)), std::string(name.substr(d + 1, name.size() - d - 5))};
+  return true;
+}
+
+// V|U{digits([._]digits)*}__{desc}.sql -> "V"|"U", version, desc
+bool MatchFlywayVersioned(absl::string_view name, std::vector<std::string>* parts) {
+  if (name.size() < 8 || (name[0] != 'V' && name[0] != 'U') || !absl::EndsWith(name, ".sql")) return false;
+  size_t sep = name.find("__", 1);
+  if (sep == absl::string_view::npos || sep + 2 >= name.size() - 4) return false;
+  absl::string_view version = name.substr(1, sep - 1);
+  if (version.empty() || !absl::ascii_isdigit(static_cast<unsigned char>(version.front())) ||
+      !absl::ascii_isdigit(static_cast<unsigned char>(version.back()))) {
+    return false;
+  }
+  for (size_t i = 0; i < version.size(); ++i) {
+    char c = version[i];
+    bool sep_char = c == '.' || c == '_';
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && !sep_char) return false;
+    if (sep_char && i + 1 < version.size() && (version[i + 1] == '.' || version[i + 1] == '_')) return false;
+  }
+  *parts = {std::string(name.substr(0, 1)), std::string(version), std::string(name.substr(sep + 2, name.size() - sep - 6))};
+  return true;
+}
+
+// R__{desc}.sql -> desc
+bool MatchFlywayRepeatable(absl::string_view name, std::vector<std::string>* parts) {
+  if (!absl::StartsWith(name, "R__") || !absl::EndsWith(name, ".sql") || name.size() <= 7) return false;
+  *parts = {std::string(name.substr(3, name.size() - 7))};
+  return true;
+}
 
 constexpr char kNames[] =
     "golang-migrate {version}_{title}.up.sql/.down.sql, dbmate or goose {version}_{name}.sql, "
@@ -41,11 +99,24 @@ absl::Status FileError(const std::string& path, absl::string_view why) {
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return NormalizeSql(ss.str());
+  // Plain open/read: a folder of hundreds of files is read on every run, nothing to do or not.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", std::strerror(err)));
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return NormalizeSql(data);
 }
 
 std::string Describe(absl::string_view name) { return absl::StrReplaceAll(name, {{"_", " "}}); }
@@ -85,6 +156,7 @@ std::vector<absl::string_view> Lines(absl::string_view content) {
 struct Candidate {
   std::string path;
   std::string name;
+  bool in_subfolder = false;
 };
 
 }  // namespace
@@ -108,18 +180,31 @@ std::optional<MigrationFormat> ParseFormatName(absl::string_view name) {
 }
 
 int CompareVersions(absl::string_view a, absl::string_view b) {
-  std::vector<absl::string_view> pa = absl::StrSplit(a, absl::ByAnyChar("._"));
-  std::vector<absl::string_view> pb = absl::StrSplit(b, absl::ByAnyChar("._"));
-  size_t n = std::max(pa.size(), pb.size());
-  for (size_t i = 0; i < n; ++i) {
-    absl::string_view x = i < pa.size() ? pa[i] : "0";
-    absl::string_view y = i < pb.size() ? pb[i] : "0";
-    while (x.size() > 1 && x[0] == '0') x.remove_prefix(1);
-    while (y.size() > 1 && y[0] == '0') y.remove_prefix(1);
+  // Component by component, numerically, without allocating: this runs n log n times per load.
+  auto next = [](absl::string_view* s) {
+    size_t end = s->find_first_of("._");
+    absl::string_view part = s->substr(0, end);
+    *s = end == absl::string_view::npos ? absl::string_view() : s->substr(end + 1);
+    while (part.size() > 1 && part[0] == '0') part.remove_prefix(1);
+    return part.empty() ? absl::string_view("0") : part;
+  };
+  while (!a.empty() || !b.empty()) {
+    absl::string_view x = a.empty() ? "0" : next(&a);
+    absl::string_view y = b.empty() ? "0" : next(&b);
     if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
     if (int c = x.compare(y); c != 0) return c < 0 ? -1 : 1;
   }
   return 0;
+}
+
+std::string CanonicalVersion(absl::string_view v) {
+  std::vector<std::string> parts;
+  for (absl::string_view p : absl::StrSplit(v, absl::ByAnyChar("._"))) {
+    while (p.size() > 1 && p[0] == '0') p.remove_prefix(1);
+    parts.emplace_back(p);
+  }
+  while (parts.size() > 1 && parts.back() == "0") parts.pop_back();
+  return absl::StrJoin(parts, ".");
 }
 
 std::string NormalizeSql(absl::string_view content) {
@@ -129,8 +214,13 @@ std::string NormalizeSql(absl::string_view content) {
 
 std::string Checksum(absl::string_view text) {
   std::string normalized = NormalizeSql(text);
+  // The low-level digest: OpenSSL 3's one-shot SHA256() fetches the algorithm from its provider
+  // on every call, which cost more than hashing a folder of migrations.
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(normalized.data()), normalized.size(), digest);
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, normalized.data(), normalized.size());
+  SHA256_Final(digest, &ctx);
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), sizeof digest));
 }
 
@@ -339,11 +429,10 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
   std::vector<Candidate> files;
   for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) return absl::InvalidArgumentError(absl::StrCat(dir, ": ", ec.message()));
-    if (!it->is_regular_file()) continue;
     std::string name = it->path().filename().string();
-    if (!absl::EndsWith(name, ".sql")) continue;
+    if (!absl::EndsWith(name, ".sql") || !it->is_regular_file()) continue;
     // Only Flyway reads subfolders; other tools' files must sit in the folder itself.
-    files.push_back({it->path().string(), name});
+    files.push_back({it->path().string(), name, it.depth() > 0});
   }
   std::sort(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
 
@@ -352,13 +441,13 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
   std::map<std::string, std::string> contents;
   std::map<std::string, MigrationFormat> kind;
   for (const Candidate& c : files) {
-    std::smatch m;
+    std::vector<std::string> m;
     std::optional<MigrationFormat> f;
-    if (std::regex_match(c.name, m, kGolangName)) {
+    if (MatchGolang(c.name, &m)) {
       f = MigrationFormat::kGolangMigrate;
-    } else if (std::regex_match(c.name, m, kFlywayVersioned) || std::regex_match(c.name, m, kFlywayRepeatable)) {
+    } else if (MatchFlywayVersioned(c.name, &m) || MatchFlywayRepeatable(c.name, &m)) {
       f = MigrationFormat::kFlyway;
-    } else if (std::regex_match(c.name, m, kNumberedName)) {
+    } else if (MatchNumbered(c.name, &m)) {
       NOSHELL_ASSIGN_OR_RETURN(std::string content, ReadFile(c.path));
       bool goose = false, dbmate = false;
       for (absl::string_view line : Lines(content)) {
@@ -374,7 +463,7 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
     } else {
       return FileError(c.path, absl::StrCat("not a migration file name; want ", kNames));
     }
-    if (f != MigrationFormat::kFlyway && !fs::equivalent(fs::path(c.path).parent_path(), fs::path(dir), ec)) {
+    if (f != MigrationFormat::kFlyway && c.in_subfolder) {
       return FileError(c.path, absl::StrCat(FormatName(*f), " reads no subfolders; move it into ", dir));
     }
     seen.emplace(*f, c.path);
@@ -403,33 +492,33 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
   std::map<std::string, std::pair<std::string, std::string>> golang_down;  // version -> (path, sql)
 
   for (const Candidate& c : files) {
-    std::smatch m;
+    std::vector<std::string> m;
     Migration mig;
     mig.path = c.path;
     if (set.format == MigrationFormat::kGolangMigrate) {
-      std::regex_match(c.name, m, kGolangName);
+      MatchGolang(c.name, &m);
       NOSHELL_ASSIGN_OR_RETURN(std::string content, ReadFile(c.path));
-      if (m[3] == "down") {
-        if (golang_down.count(m[1])) return FileError(c.path, absl::StrCat("a second down file for version ", m[1].str(), " (", golang_down[m[1]].first, ")"));
-        golang_down[m[1]] = {c.path, content};
+      if (m[2] == "down") {
+        if (golang_down.count(m[0])) return FileError(c.path, absl::StrCat("a second down file for version ", m[0], " (", golang_down[m[0]].first, ")"));
+        golang_down[m[0]] = {c.path, content};
         continue;
       }
-      mig.version = m[1];
-      mig.description = Describe(m[2].str());
+      mig.version = m[0];
+      mig.description = Describe(m[1]);
       mig.up = Whole(content);
     } else if (set.format == MigrationFormat::kFlyway) {
       NOSHELL_ASSIGN_OR_RETURN(std::string content, ReadFile(c.path));
-      if (std::regex_match(c.name, m, kFlywayRepeatable)) {
+      if (MatchFlywayRepeatable(c.name, &m)) {
         mig.repeatable = true;
-        mig.description = Describe(m[1].str());
+        mig.description = Describe(m[0]);
       } else {
-        std::regex_match(c.name, m, kFlywayVersioned);
-        if (m[1] == "U") {
-          golang_down[absl::StrReplaceAll(m[2].str(), {{"_", "."}})] = {c.path, content};
+        MatchFlywayVersioned(c.name, &m);
+        if (m[0] == "U") {
+          golang_down[absl::StrReplaceAll(m[1], {{"_", "."}})] = {c.path, content};
           continue;
         }
-        mig.version = absl::StrReplaceAll(m[2].str(), {{"_", "."}});
-        mig.description = Describe(m[3].str());
+        mig.version = absl::StrReplaceAll(m[1], {{"_", "."}});
+        mig.description = Describe(m[2]);
       }
       mig.up = Whole(content);
       // Flyway's per-script configuration: V1__x.sql.conf with executeInTransaction=false.
@@ -448,12 +537,12 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
         }
       }
     } else {
-      std::regex_match(c.name, m, kNumberedName);
+      MatchNumbered(c.name, &m);
       absl::StatusOr<ParsedFile> parsed = set.format == MigrationFormat::kDbmate ? ParseDbmate(contents[c.path])
                                                                                  : ParseGoose(contents[c.path]);
       if (!parsed.ok()) return FileError(c.path, parsed.status().message());
-      mig.version = m[1];
-      mig.description = Describe(m[2].str());
+      mig.version = m[0];
+      mig.description = Describe(m[1]);
       mig.up = parsed->up;
       mig.down = parsed->down;
       if (parsed->no_transaction) {

@@ -601,22 +601,19 @@ absl::StatusOr<std::vector<HistoryRow>> Migrator::AdoptOtherTool(bool write) {
       }
       break;
     }
-    case MigrationFormat::kDbmate: {
-      tool = "dbmate", table = "schema_migrations";
-      NOSHELL_ASSIGN_OR_RETURN(bool has, exists(table));
-      if (!has) break;
-      NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r, db_->Query("SELECT version::text FROM schema_migrations ORDER BY version"));
-      for (const Row& v : r) add(v[0], "applied", "");
-      break;
-    }
+    case MigrationFormat::kDbmate:
     case MigrationFormat::kGoose: {
-      tool = "goose", table = "goose_db_version";
+      // Both keep a list of applied versions; goose appends a row per up and down.
+      const bool goose = set_.format == MigrationFormat::kGoose;
+      tool = goose ? "goose" : "dbmate";
+      table = goose ? "goose_db_version" : "schema_migrations";
       NOSHELL_ASSIGN_OR_RETURN(bool has, exists(table));
       if (!has) break;
       NOSHELL_ASSIGN_OR_RETURN(
           std::vector<Row> r,
-          db_->Query("SELECT g.version_id::text FROM goose_db_version g WHERE g.version_id > 0 AND g.is_applied AND "
-                     "g.id = (SELECT max(id) FROM goose_db_version h WHERE h.version_id = g.version_id) ORDER BY g.version_id"));
+          db_->Query(goose ? "SELECT g.version_id::text FROM goose_db_version g WHERE g.version_id > 0 AND g.is_applied AND "
+                             "g.id = (SELECT max(id) FROM goose_db_version h WHERE h.version_id = g.version_id) ORDER BY g.version_id"
+                           : "SELECT version::text FROM schema_migrations ORDER BY version"));
       for (const Row& v : r) add(v[0], "applied", "");
       break;
     }

@@ -138,6 +138,17 @@ TEST_F(MigrateTest, NonTransactionalFailureIsRecordedAndBlocksLaterRuns) {
   EXPECT_THAT(status.out, HasSubstr("failed 20240101000000 steps (1 of 3 statements: statement 2 of 3"));
 }
 
+TEST_F(MigrateTest, FailedConcurrentIndexBuildReportsTheInvalidIndex) {
+  TempDir dir;
+  WriteFile(dir.Join("1_dups.up.sql"), "CREATE TABLE d (x int);\nINSERT INTO d VALUES (1), (1);\n");
+  WriteFile(dir.Join("2_unique.up.sql"), "CREATE UNIQUE INDEX CONCURRENTLY d_x ON d (x);\n");
+  RunResult r = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("failed at statement 1 of 1 (line 1): could not create unique index \"d_x\""));
+  EXPECT_THAT(r.err, HasSubstr("INVALID indexes left behind: d_x"));
+  EXPECT_EQ(History(), "1:applied:2/2 2:failed:0/1");
+}
+
 TEST_F(MigrateTest, LockTimeoutFiresAndTheRetrySucceeds) {
   Sql("CREATE TABLE busy (id int)");
   TempDir dir;

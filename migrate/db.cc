@@ -45,6 +45,14 @@ Database::~Database() {
   if (cancel_ != nullptr) PQfreeCancel(cancel_);
 }
 
+std::string Database::Literal(absl::string_view value) {
+  char* quoted = PQescapeLiteral(conn_.get(), value.data(), value.size());
+  if (quoted == nullptr) return "NULL";  // only on out-of-memory or invalid encoding
+  std::string out(quoted);
+  PQfreemem(quoted);
+  return out;
+}
+
 void Database::Cancel() {
   cancelled_.store(true);
   absl::MutexLock lock(&cancel_mu_);

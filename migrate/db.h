@@ -44,6 +44,8 @@ class Database {
   absl::Status Run(const Statement& statement);
 
   const SqlError& last_error() const { return last_error_; }
+  // `value` as a quoted SQL literal for this connection's encoding.
+  std::string Literal(absl::string_view value);
   // Asks the server to cancel whatever runs now. Thread-safe; harmless when idle.
   void Cancel();
   bool cancelled() const { return cancelled_.load(); }

@@ -366,44 +366,46 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
   if (mode == TxMode::kTransaction) {
     absl::Duration backoff = absl::Milliseconds(500);
     for (int attempt = 0;; ++attempt) {
-      // One round trip opens the transaction and sets its timeouts.
-      std::string begin = absl::StrCat("BEGIN; SET LOCAL lock_timeout = '", absl::ToInt64Milliseconds(options_.lock_timeout), "ms'");
+      // Two round trips for a whole file: "BEGIN; SET LOCAL ...; <file>", then the history row
+      // and COMMIT together. (psql needs one per statement plus BEGIN and COMMIT.)
+      std::string begin = absl::StrCat("BEGIN; SET LOCAL lock_timeout = '", absl::ToInt64Milliseconds(options_.lock_timeout), "ms'; ");
       if (options_.statement_timeout > absl::ZeroDuration()) {
-        absl::StrAppend(&begin, "; SET LOCAL statement_timeout = '", absl::ToInt64Milliseconds(options_.statement_timeout), "ms'");
+        absl::StrAppend(&begin, "SET LOCAL statement_timeout = '", absl::ToInt64Milliseconds(options_.statement_timeout), "ms'; ");
       }
-      absl::Status s = db_->Exec(begin);
+      absl::Status s;
       std::string where;
-      if (s.ok()) {
-        if (whole) {
-          s = db_->Exec(whole_sql);
-          if (!s.ok() && db_->last_error().position > 0) {
-            where = absl::StrCat(", line ", LineOfPosition(whole_sql, db_->last_error().position, segments.empty() ? 1 : segments[0].first_line));
-          }
-        } else {
-          for (const Statement& st : stmts) {
-            s = db_->Run(st);
-            if (!s.ok()) {
-              where = absl::StrCat(", line ", db_->last_error().position > 0 ? LineOfPosition(st.sql, db_->last_error().position, st.line) : st.line);
-              break;
-            }
+      if (whole) {
+        s = db_->Exec(begin + whole_sql);
+        const int pos = db_->last_error().position - static_cast<int>(begin.size());  // ASCII prefix
+        if (!s.ok() && pos > 0) {
+          where = absl::StrCat(", line ", LineOfPosition(whole_sql, pos, segments.empty() ? 1 : segments[0].first_line));
+        }
+      } else {
+        s = db_->Exec(begin);
+        for (size_t k = 0; s.ok() && k < stmts.size(); ++k) {
+          const Statement& st = stmts[k];
+          s = db_->Run(st);
+          if (!s.ok()) {
+            where = absl::StrCat(", line ", db_->last_error().position > 0 ? LineOfPosition(st.sql, db_->last_error().position, st.line) : st.line);
           }
         }
       }
-      if (s.ok() && down) {
-        s = db_->Query(absl::StrCat("DELETE FROM ", Table(), " WHERE version = $1 AND type <> 'repeatable'"), {m.version}).status();
-        if (!s.ok()) where = ", recording it";
-      } else if (s.ok()) {
-        auto inserted = db_->Query(
-            absl::StrCat("INSERT INTO ", Table(),
-                         " (version, description, type, checksum, tx_mode, status, statements_done, statements_total, "
-                         "duration_ms, applied_by) VALUES (NULLIF($1, ''), $2, $3, $4, 'transaction', 'applied', $5, $5, $6, "
-                         "current_user || '@' || $7)"),
-            {m.version, m.description, type, m.checksum, absl::StrCat(split.ok() ? stmts.size() : 1),
-             absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start)), applied_by});
-        s = inserted.status();
+      if (s.ok()) {
+        std::string record;
+        if (down) {
+          record = absl::StrCat("DELETE FROM ", Table(), " WHERE version = ", db_->Literal(m.version), " AND type <> 'repeatable'; COMMIT");
+        } else {
+          const std::string n = absl::StrCat(split.ok() ? stmts.size() : 1);
+          record = absl::StrCat("INSERT INTO ", Table(),
+                                " (version, description, type, checksum, tx_mode, status, statements_done, statements_total, "
+                                "duration_ms, applied_by) VALUES (NULLIF(", db_->Literal(m.version), ", ''), ",
+                                db_->Literal(m.description), ", ", db_->Literal(type), ", ", db_->Literal(m.checksum),
+                                ", 'transaction', 'applied', ", n, ", ", n, ", ", absl::ToInt64Milliseconds(absl::Now() - start),
+                                ", current_user || '@' || ", db_->Literal(applied_by), "); COMMIT");
+        }
+        s = db_->Exec(record);
         if (!s.ok()) where = ", recording it";
       }
-      if (s.ok()) s = db_->Exec("COMMIT");
       if (s.ok()) break;
       SqlError err = db_->last_error();
       db_->Exec("ROLLBACK").IgnoreError();

@@ -131,34 +131,21 @@ absl::Status Migrator::LockTable() {
   char host[256] = "";
   gethostname(host, sizeof host - 1);
   lock_holder_ = absl::StrCat(host, " pid ", getpid(), " at ", absl::FormatTime(absl::Now()));
-  const absl::Time start = absl::Now();
-  absl::Time next_report = start;
-  absl::Duration poll = kLockPollMin;
-  std::mt19937 rng(static_cast<unsigned>(getpid()));
-  for (;;) {
-    auto got = db_->Query(absl::StrCat("INSERT INTO ", lock_table, " AS l VALUES (1, $1, now(), now()) ON CONFLICT (id) DO UPDATE ",
-                                       "SET holder = EXCLUDED.holder, acquired_at = now(), heartbeat_at = now() ",
-                                       "WHERE l.heartbeat_at < now() - $2::interval RETURNING holder"),
-                          {lock_holder_, absl::StrCat(absl::ToInt64Seconds(kLockStaleAfter), " seconds")});
-    if (!got.ok()) return db_->cancelled() ? absl::CancelledError("interrupted while waiting for the lock") : got.status();
-    if (!got->empty()) break;
-    absl::Time now = absl::Now();
-    auto who = db_->Query(absl::StrCat("SELECT holder, extract(epoch FROM now() - heartbeat_at)::bigint FROM ", lock_table));
-    std::string holder = who.ok() && !who->empty() ? absl::StrCat((*who)[0][0], " (heartbeat ", (*who)[0][1], "s ago)") : "another migrator";
-    if (now - start >= options_.lock_wait) {
-      return absl::ResourceExhaustedError(absl::StrCat("migration lock not obtained within ", absl::FormatDuration(options_.lock_wait),
-                                                       ": held by ", holder));
-    }
-    if (now >= next_report) {
-      emit_({"waiting", "", "", absl::StrCat("for the migration lock held by ", holder), now - start});
-      next_report = now + kLockReportEvery;
-    }
-    std::uniform_real_distribution<double> jitter(0.5, 1.0);
-    absl::SleepFor(poll * jitter(rng));
-    poll = std::min(poll * 2, kLockPollMax);
-    if (db_->cancelled()) return absl::CancelledError("interrupted while waiting for the lock");
-  }
-  locked_ = true;
+  NOSHELL_RETURN_IF_ERROR(PollLock(
+      [&]() -> absl::StatusOr<bool> {
+        NOSHELL_ASSIGN_OR_RETURN(
+            std::vector<Row> got,
+            db_->Query(absl::StrCat("INSERT INTO ", lock_table, " AS l VALUES (1, $1, now(), now()) ON CONFLICT (id) DO UPDATE ",
+                                    "SET holder = EXCLUDED.holder, acquired_at = now(), heartbeat_at = now() ",
+                                    "WHERE l.heartbeat_at < now() - $2::interval RETURNING holder"),
+                       {lock_holder_, absl::StrCat(absl::ToInt64Seconds(kLockStaleAfter), " seconds")}));
+        return !got.empty();
+      },
+      [&]() -> std::string {
+        auto who = db_->Query(absl::StrCat("SELECT holder, extract(epoch FROM now() - heartbeat_at)::bigint FROM ", lock_table));
+        return who.ok() && !who->empty() ? absl::StrCat((*who)[0][0], " (heartbeat ", (*who)[0][1], "s ago)") : "another migrator";
+      },
+      "table lock"));
   if (connect_ != nullptr) {
     heartbeat_ = std::make_unique<Heartbeat>();
     heartbeat_->thread = std::thread([this, lock_table, hb = heartbeat_.get()] {
@@ -180,47 +167,57 @@ absl::Status Migrator::LockTable() {
       }
     });
   }
-  emit_({"locked", "", "", "table lock", absl::Now() - start});
   return absl::OkStatus();
 }
 
 absl::Status Migrator::Lock() {
   if (options_.lock_mode == LockMode::kTable) return LockTable();
   const std::string key = absl::StrCat(options_.schema, ".", options_.table);
+  return PollLock(
+      [&]() -> absl::StatusOr<bool> {
+        // Each poll is its own short transaction: nothing is held while we wait, so a concurrent
+        // CREATE INDEX CONCURRENTLY never waits for us.
+        NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> got,
+                                 db_->Query(absl::StrCat("SELECT pg_try_advisory_lock(", kLockClass, ", hashtext($1))"), {key}));
+        return got[0][0] == "t";
+      },
+      [&]() -> std::string {
+        auto who = db_->Query(
+            absl::StrCat("SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), "
+                         "coalesce(host(a.client_addr), 'local socket'), "
+                         "coalesce(extract(epoch FROM now() - a.backend_start)::bigint, 0) "
+                         "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                         "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ",
+                         kLockClass, " AND l.objid = (hashtext($1)::bigint & 4294967295)::oid AND l.objsubid = 2"),
+            {key});
+        if (!who.ok() || who->empty()) return "another session";
+        const Row& r = (*who)[0];
+        return absl::StrCat("pid ", r[0], " (user ", r[1], ", application ", r[2], ", from ", r[3], ", connected ", r[4], "s ago)");
+      },
+      "advisory lock");
+}
+
+absl::Status Migrator::PollLock(const std::function<absl::StatusOr<bool>()>& try_once,
+                                const std::function<std::string()>& holder, absl::string_view mode) {
   const absl::Time start = absl::Now();
   absl::Time next_report = start;
   absl::Duration poll = kLockPollMin;
   std::mt19937 rng(static_cast<unsigned>(getpid()));
   for (;;) {
-    // Each poll is its own short transaction: nothing is held while we wait, so a concurrent
-    // CREATE INDEX CONCURRENTLY never waits for us.
-    auto got = db_->Query(absl::StrCat("SELECT pg_try_advisory_lock(", kLockClass, ", hashtext($1))"), {key});
+    absl::StatusOr<bool> got = try_once();
     if (!got.ok()) return db_->cancelled() ? absl::CancelledError("interrupted while waiting for the lock") : got.status();
-    if ((*got)[0][0] == "t") {
+    if (*got) {
       locked_ = true;
-      emit_({"locked", "", "", "advisory lock", absl::Now() - start});
+      emit_({"locked", "", "", std::string(mode), absl::Now() - start});
       return absl::OkStatus();
     }
-    absl::Time now = absl::Now();
-    std::string holder = "another session";
-    auto who = db_->Query(
-        absl::StrCat("SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), "
-                     "coalesce(host(a.client_addr), 'local socket'), "
-                     "coalesce(extract(epoch FROM now() - a.backend_start)::bigint, 0) "
-                     "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                     "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ",
-                     kLockClass, " AND l.objid = (hashtext($1)::bigint & 4294967295)::oid AND l.objsubid = 2"),
-        {key});
-    if (who.ok() && !who->empty()) {
-      const Row& r = (*who)[0];
-      holder = absl::StrCat("pid ", r[0], " (user ", r[1], ", application ", r[2], ", from ", r[3], ", connected ", r[4], "s ago)");
-    }
+    const absl::Time now = absl::Now();
     if (now - start >= options_.lock_wait) {
       return absl::ResourceExhaustedError(absl::StrCat("migration lock not obtained within ",
-                                                       absl::FormatDuration(options_.lock_wait), ": held by ", holder));
+                                                       absl::FormatDuration(options_.lock_wait), ": held by ", holder()));
     }
     if (now >= next_report) {
-      emit_({"waiting", "", "", absl::StrCat("for the migration lock held by ", holder), now - start});
+      emit_({"waiting", "", "", absl::StrCat("for the migration lock held by ", holder()), now - start});
       next_report = now + kLockReportEvery;
     }
     std::uniform_real_distribution<double> jitter(0.5, 1.0);

@@ -80,6 +80,10 @@ class Migrator {
  private:
   absl::Status Lock();
   absl::Status LockTable();
+  // Polls `try_once` with jittered backoff until it returns true or --lock-wait passes, saying
+  // every few seconds who holds the lock.
+  absl::Status PollLock(const std::function<absl::StatusOr<bool>()>& try_once, const std::function<std::string()>& holder,
+                        absl::string_view mode);
   void Unlock();
   absl::Status EnsureTable();
   absl::StatusOr<std::vector<HistoryRow>> LoadHistory();

@@ -1,0 +1,59 @@
+// The config template language.
+#include "entrypoint/template.h"
+
+#include "gtest/gtest.h"
+
+namespace noshell {
+namespace {
+
+std::string Render(const std::string& text, const MapEnv& env) {
+  auto r = RenderTemplate(text, env, "t.conf");
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *r : "";
+}
+
+TEST(TemplateTest, SubstitutionForms) {
+  MapEnv env{{"HOST", "db"}, {"EMPTY", ""}, {"PORT", "5432"}};
+  EXPECT_EQ(Render("host=${HOST} port=${PORT}", env), "host=db port=5432");
+  EXPECT_EQ(Render("${EMPTY:-fallback} ${EMPTY-kept} ${UNSET-unset} ${UNSET:-${HOST}}", env), "fallback  unset db");
+  EXPECT_EQ(Render("cost $$5, $5, a$ and $", env), "cost $5, $5, a$ and $");
+  EXPECT_EQ(Render("${HOST:?need a host}", env), "db");
+}
+
+TEST(TemplateTest, Arithmetic) {
+  MapEnv env{{"CONTAINER_MEMORY_LIMIT_MB", "2048"}, {"CONTAINER_CPU_COUNT", "3"}};
+  EXPECT_EQ(Render("shared_buffers = $(( CONTAINER_MEMORY_LIMIT_MB / 4 ))MB", env), "shared_buffers = 512MB");
+  EXPECT_EQ(Render("$(( ($CONTAINER_CPU_COUNT + 1) * -2 % 5 ))", env), "-3");
+  EXPECT_EQ(Render("$(( ${CONTAINER_MEMORY_LIMIT_MB} * 3 / 4 - 1 ))", env), "1535");
+  EXPECT_EQ(Render("$((7/2)) $((-7/2)) $((2*(3+4)))", env), "3 -3 14");
+}
+
+TEST(TemplateTest, EveryProblemIsReportedWithLineAndColumn) {
+  MapEnv env{{"SECRET", "s3cr3t-value"}, {"ZERO", "0"}};
+  auto r = RenderTemplate("a=${MISSING}\nb = ${OTHER:?set OTHER to the replica host}\nc=$((SECRET + 1)) d=$((1/ZERO))\ne=${1x} ${A:+x}\nf=${UNCLOSED",
+                          env, "pg.conf.tmpl");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string m(r.status().message());
+  EXPECT_NE(m.find("pg.conf.tmpl:1:3: ${MISSING} is not set"), std::string::npos) << m;
+  EXPECT_NE(m.find("pg.conf.tmpl:2:5: ${OTHER}: set OTHER to the replica host"), std::string::npos) << m;
+  EXPECT_NE(m.find("pg.conf.tmpl:3:3: in $((...)): SECRET is not an integer"), std::string::npos) << m;
+  EXPECT_NE(m.find("pg.conf.tmpl:3:21: in $((...)): division by zero"), std::string::npos) << m;
+  EXPECT_NE(m.find("pg.conf.tmpl:4:3: \"${1x}\" is not a variable name"), std::string::npos) << m;
+  EXPECT_NE(m.find("pg.conf.tmpl:4:9: unknown operator in ${A:+x}"), std::string::npos) << m;
+  EXPECT_NE(m.find("pg.conf.tmpl:5:3: unterminated ${"), std::string::npos) << m;
+  EXPECT_EQ(m.find("s3cr3t-value"), std::string::npos) << m;  // values never appear in errors
+}
+
+TEST(TemplateTest, ArithmeticErrors) {
+  MapEnv env;
+  for (const char* bad : {"$((1 +))", "$((1 2))", "$(( (1 + 2 ))", "$((99999999999999999999))", "$((9223372036854775807 + 1))",
+                          "$((x))"}) {
+    auto r = RenderTemplate(bad, env, "f");
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("f:1:1:"), absl::string_view::npos) << bad << ": " << r.status();
+  }
+}
+
+}  // namespace
+}  // namespace noshell

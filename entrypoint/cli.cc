@@ -1,0 +1,226 @@
+// entrypoint/cli.cc — see cli.h.
+#include "entrypoint/cli.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/flags.h"
+#include "common/logging.h"
+#include "common/openssl_init.h"
+#include "common/redact.h"
+#include "common/target.h"
+#include "common/wait.h"
+#include "entrypoint/container_facts.h"
+#include "entrypoint/supervisor.h"
+#include "entrypoint/template.h"
+#include "spdlog/spdlog.h"
+
+extern char** environ;
+
+namespace noshell {
+namespace {
+
+std::vector<FlagSpec> Specs() {
+  return {
+      {"wait", "ENTRYPOINT_WAIT", "TARGET", "wait for a dependency (healthcheck's targets); repeatable", true},
+      {"timeout", "ENTRYPOINT_TIMEOUT", "DURATION", "overall time for all waits (default 60s)"},
+      {"template", "ENTRYPOINT_TEMPLATES", "SRC:DST[:MODE]", "render a config template; repeatable", true},
+      {"secrets", "ENTRYPOINT_SECRETS", "NAMES", "which X_FILE variables to resolve, comma-separated (default: all)"},
+      {"grace", "ENTRYPOINT_GRACE", "DURATION", "time the process tree gets to exit after TERM (default 5s)"},
+      {"signal-group", "ENTRYPOINT_SIGNAL_GROUP", "", "forward signals to the app's process group"},
+      {"rewrite-signal", "ENTRYPOINT_REWRITE_SIGNALS", "FROM:TO", "rewrite a forwarded signal, e.g. TERM:QUIT; repeatable", true},
+      {"subreaper", "ENTRYPOINT_SUBREAPER", "", "supervise the app even when not PID 1 (as a child subreaper)"},
+      {"format", "ENTRYPOINT_FORMAT", "text|json", "log format (default text)"},
+      {"log-level", "ENTRYPOINT_LOG_LEVEL", "LEVEL", "log level (default info)"},
+  };
+}
+
+constexpr char kUsage[] =
+    "usage: entrypoint [options] -- COMMAND [ARGS...]\n"
+    "\n"
+    "Resolves *_FILE secrets, waits for dependencies, renders config templates, then runs COMMAND:\n"
+    "as PID 1 (or with --subreaper) it stays as init, forwarding signals and reaping zombies;\n"
+    "otherwise it execs COMMAND and leaves nothing behind.\n"
+    "\n"
+    "Options (each also read from the environment variable shown):\n";
+
+absl::Status WriteAtomically(const std::string& path, const std::string& content, mode_t mode) {
+  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return absl::InvalidArgumentError(absl::StrCat("write ", path, ": ", std::strerror(errno)));
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = write(fd, content.data() + off, content.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      unlink(tmp.c_str());
+      return absl::InvalidArgumentError(absl::StrCat("write ", path, ": ", std::strerror(err)));
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (fchmod(fd, mode) != 0 || fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return absl::InvalidArgumentError(absl::StrCat("write ", path, ": ", std::strerror(err)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ResolveFileSecrets(std::map<std::string, std::string>* vars, const std::vector<std::string>& only) {
+  std::vector<std::string> file_vars;
+  for (const auto& [k, v] : *vars) {
+    if (!absl::EndsWith(k, "_FILE") || k.size() <= 5) continue;
+    std::string name = k.substr(0, k.size() - 5);
+    if (only.empty()) {
+      // Paths that programs open themselves (SSL_CERT_FILE...) are not secrets to inline.
+      bool path_variable = false;
+      for (const char* suffix : {"_CONFIG_FILE", "_CERT_FILE", "_CERTS_FILE", "_CA_FILE", "_KEY_FILE"}) {
+        path_variable |= absl::EndsWith(k, suffix);
+      }
+      if (path_variable) continue;
+    } else if (std::find(only.begin(), only.end(), name) == only.end()) {
+      continue;
+    }
+    file_vars.push_back(k);
+  }
+  for (const std::string& k : file_vars) {
+    std::string name = k.substr(0, k.size() - 5);
+    if (vars->count(name) > 0) {
+      return absl::InvalidArgumentError(absl::StrCat("both ", name, " and ", k, " are set; set only one"));
+    }
+    auto value = ReadSecretFile((*vars)[k], k);
+    if (!value.ok()) return value.status();
+    (*vars)[name] = *value;
+    vars->erase(k);
+    spdlog::info("secret {} read from {}", name, k);
+  }
+  return absl::OkStatus();
+}
+
+int EntrypointMain(int argc, const char* const* argv, const Env& env) {
+  InitOpenSsl();
+  Flags flags(Specs());
+  auto fail = [](int code, const absl::Status& s) {
+    std::string msg = Redactor::Global().Scrub(std::string(s.message()));
+    spdlog::error("{}", msg);
+    return code;
+  };
+  if (absl::Status s = flags.Parse(argc, argv, env); !s.ok()) {
+    std::fprintf(stderr, "entrypoint: %s\n", Redactor::Global().Scrub(std::string(s.message())).c_str());
+    return kEntrypointUsage;
+  }
+  if (flags.help()) {
+    std::printf("%s%s", kUsage, flags.Usage().c_str());
+    return 0;
+  }
+  auto format = ParseOutputFormat(flags.Get("format", "text"));
+  if (!format.ok() || !InitLogging("entrypoint", *format, flags.Get("log-level", "info")).ok()) {
+    std::fprintf(stderr, "entrypoint: bad --format or --log-level\n");
+    return kEntrypointUsage;
+  }
+  RunOptions run;
+  run.argv = flags.after_dashes();
+  if (run.argv.empty()) run.argv = flags.positional();
+  if (run.argv.empty()) return fail(kEntrypointUsage, absl::InvalidArgumentError("no command: entrypoint [options] -- COMMAND [ARGS...]"));
+  if (flags.Has("grace") && (!absl::ParseDuration(flags.Get("grace"), &run.grace) || run.grace < absl::ZeroDuration())) {
+    return fail(kEntrypointUsage, absl::InvalidArgumentError(absl::StrCat("--grace=", flags.Get("grace"), ": want a duration such as 5s")));
+  }
+  absl::Duration timeout = absl::Seconds(60);
+  if (flags.Has("timeout") && (!absl::ParseDuration(flags.Get("timeout"), &timeout) || timeout <= absl::ZeroDuration())) {
+    return fail(kEntrypointUsage, absl::InvalidArgumentError(absl::StrCat("--timeout=", flags.Get("timeout"), ": want a duration such as 30s")));
+  }
+  for (const std::string& spec : flags.GetAll("rewrite-signal")) {
+    auto r = ParseSignalRewrite(spec);
+    if (!r.ok()) return fail(kEntrypointUsage, r.status());
+    run.rewrite.insert(r->begin(), r->end());
+  }
+  auto group = flags.GetBool("signal-group");
+  auto subreaper = flags.GetBool("subreaper");
+  if (!group.ok() || !subreaper.ok()) return fail(kEntrypointUsage, !group.ok() ? group.status() : subreaper.status());
+  run.signal_group = *group;
+
+  // 1. Secrets: the child's environment, with X_FILE resolved into X.
+  std::map<std::string, std::string> vars;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    absl::string_view kv(*e);
+    size_t eq = kv.find('=');
+    if (eq != absl::string_view::npos) vars[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+  }
+  std::vector<std::string> only = absl::StrSplit(flags.Get("secrets"), ',', absl::SkipEmpty());
+  if (absl::Status s = ResolveFileSecrets(&vars, only); !s.ok()) return fail(kEntrypointSecret, s);
+  MapEnv child_env(vars);
+
+  // 2. Waits, all in parallel under one timeout.
+  std::vector<std::unique_ptr<Check>> checks;
+  for (const std::string& text : flags.GetAll("wait")) {
+    auto target = ParseTarget(text, child_env);
+    if (!target.ok()) return fail(kEntrypointUsage, target.status());
+    auto check = MakeCheck(*target, CheckOptions());
+    if (!check.ok()) return fail(kEntrypointUsage, check.status());
+    checks.push_back(*std::move(check));
+  }
+  if (!checks.empty()) {
+    const absl::Time start = absl::Now();
+    spdlog::info("waiting for {} dependencies (timeout {})", checks.size(), absl::FormatDuration(timeout));
+    absl::Status s = WaitForAll(std::move(checks), start + timeout, WaitOptions(), [](const WaitProgress& p) {
+      if (p.last.ok()) spdlog::info("{} ready after {}", p.target, absl::FormatDuration(absl::Trunc(p.waited, absl::Milliseconds(1))));
+      else if (!p.done) spdlog::info("still waiting for {} ({}): {}", p.target, absl::FormatDuration(absl::Trunc(p.waited, absl::Milliseconds(1))), std::string(p.last.message()));
+    });
+    if (!s.ok()) return fail(kEntrypointWait, s);
+  }
+
+  // 3. Templates, with the container's limits as variables.
+  if (!flags.GetAll("template").empty()) {
+    MapEnv template_env(vars);
+    AddContainerFacts(ReadContainerFacts(), &template_env);
+    for (const std::string& spec : flags.GetAll("template")) {
+      std::vector<std::string> parts = absl::StrSplit(spec, ':');
+      mode_t mode = 0644;
+      if (parts.size() == 3) {
+        unsigned m = 0;
+        if (!absl::numbers_internal::safe_strtou32_base(parts[2], &m, 8) || m > 07777) {
+          return fail(kEntrypointUsage, absl::InvalidArgumentError(absl::StrCat("--template=", spec, ": mode must be octal, e.g. 0640")));
+        }
+        mode = static_cast<mode_t>(m);
+      } else if (parts.size() != 2) {
+        return fail(kEntrypointUsage, absl::InvalidArgumentError(absl::StrCat("--template=", spec, ": want SRC:DST[:MODE]")));
+      }
+      std::ifstream in(parts[0], std::ios::binary);
+      if (!in) return fail(kEntrypointTemplate, absl::InvalidArgumentError(absl::StrCat("template ", parts[0], ": cannot read")));
+      std::stringstream ss;
+      ss << in.rdbuf();
+      auto rendered = RenderTemplate(ss.str(), template_env, parts[0]);
+      if (!rendered.ok()) return fail(kEntrypointTemplate, rendered.status());
+      if (absl::Status s = WriteAtomically(parts[1], *rendered, mode); !s.ok()) return fail(kEntrypointTemplate, s);
+      spdlog::info("rendered {} to {}", parts[0], parts[1]);
+    }
+  }
+
+  // 4. The app.
+  for (const auto& [k, v] : vars) run.env.push_back(absl::StrCat(k, "=", v));
+  if (getpid() == 1 || *subreaper) {
+    spdlog::info("starting {} as {}", run.argv[0], getpid() == 1 ? "PID 1's child" : "a subreaper's child");
+    return SuperviseApp(run);
+  }
+  spdlog::info("exec {}", run.argv[0]);
+  return ExecApp(run);
+}
+
+}  // namespace noshell

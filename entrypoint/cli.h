@@ -1,0 +1,30 @@
+// entrypoint/cli.h — the entrypoint program: secrets, waits, templates, then the app.
+#ifndef NOSHELL_ENTRYPOINT_CLI_H_
+#define NOSHELL_ENTRYPOINT_CLI_H_
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/env.h"
+
+namespace noshell {
+
+// entrypoint's own failures (the app's exit codes pass through unchanged; README lists these).
+inline constexpr int kEntrypointUsage = 64;     // bad option or argument
+inline constexpr int kEntrypointTemplate = 65;  // a template could not be rendered or written
+inline constexpr int kEntrypointSecret = 66;    // a *_FILE secret could not be read
+inline constexpr int kEntrypointWait = 69;      // a dependency did not become ready
+
+// Resolves *_FILE secrets in `vars` (the child's environment): for each eligible X with X_FILE
+// set, X becomes the file's contents (trailing newlines removed) and X_FILE is removed. `only`
+// lists the eligible names; empty means every X_FILE except path variables that programs open
+// themselves (names ending in _CONFIG_FILE, _CERT_FILE, _CERTS_FILE, _CA_FILE, _KEY_FILE, such as
+// SSL_CERT_FILE). Both X and X_FILE set is an error.
+absl::Status ResolveFileSecrets(std::map<std::string, std::string>* vars, const std::vector<std::string>& only);
+
+int EntrypointMain(int argc, const char* const* argv, const Env& env);
+
+}  // namespace noshell
+
+#endif  // NOSHELL_ENTRYPOINT_CLI_H_

@@ -1,0 +1,292 @@
+// entrypoint/supervisor.cc — see supervisor.h. Modelled on tini's loop: block every signal, spawn,
+// then sigtimedwait: forward, reap, and drain the process tree when the app is gone.
+#include "entrypoint/supervisor.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+
+namespace noshell {
+namespace {
+
+struct SignalName {
+  const char* name;
+  int number;
+};
+constexpr SignalName kSignals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT},   {"ILL", SIGILL},     {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT}, {"BUS", SIGBUS},     {"FPE", SIGFPE},     {"KILL", SIGKILL},   {"USR1", SIGUSR1},
+    {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},   {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},   {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},
+    {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},   {"URG", SIGURG},     {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"PWR", SIGPWR},
+    {"SYS", SIGSYS},
+};
+
+bool IsStopSignal(int sig) { return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == SIGHUP; }
+
+int ExitCodeOf(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+// execvp without its fallback: glibc's execvp runs /bin/sh on a file that is not a valid
+// executable (ENOEXEC). We never start a shell, so PATH is searched here and execve is used.
+// `path` is the child's PATH (nullptr: the default). Returns the errno that tells the story.
+int ExecSearch(char** argv, char** envp, const char* path) {
+  const char* file = argv[0];
+  if (std::strchr(file, '/') != nullptr) {
+    execve(file, argv, envp);
+    return errno;
+  }
+  if (path == nullptr) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  int result = ENOENT;
+  char candidate[4096];
+  for (const char* p = path;; ++p) {
+    const char* colon = std::strchr(p, ':');
+    size_t len = colon == nullptr ? std::strlen(p) : static_cast<size_t>(colon - p);
+    if (len + 1 + std::strlen(file) + 1 <= sizeof candidate) {
+      if (len == 0) {
+        std::snprintf(candidate, sizeof candidate, "%s", file);  // empty entry: the current directory
+      } else {
+        std::snprintf(candidate, sizeof candidate, "%.*s/%s", static_cast<int>(len), p, file);
+      }
+      execve(candidate, argv, envp);
+      if (errno != ENOENT && errno != ENOTDIR) result = errno;  // e.g. EACCES: remember, keep looking
+    }
+    if (colon == nullptr) break;
+    p = colon;
+  }
+  return result;
+}
+
+const char* PathOf(char** envp) {
+  for (char** e = envp; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "PATH=", 5) == 0) return *e + 5;
+  }
+  return nullptr;
+}
+
+// The child side of spawning: runs only async-signal-safe calls, reports exec failure's errno
+// through `report` (close-on-exec, so success closes it).
+[[noreturn]] void ExecChild(const RunOptions& o, char** argv, char** envp, int report, const sigset_t& mask) {
+  sigprocmask(SIG_SETMASK, &mask, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
+  if (o.drop) {
+    std::vector<gid_t> groups(o.groups.begin(), o.groups.end());
+    if (setgroups(groups.size(), groups.data()) != 0 || setgid(o.gid) != 0 || setuid(o.uid) != 0) {
+      int err = errno;
+      (void)!write(report, &err, sizeof err);
+      _exit(kExitNotExecutable);
+    }
+  }
+  int err = ExecSearch(argv, envp, PathOf(envp));
+  (void)!write(report, &err, sizeof err);
+  _exit(err == ENOENT || err == ENOTDIR ? kExitNotFound : kExitNotExecutable);
+}
+
+int ExecFailureCode(int err) { return err == ENOENT || err == ENOTDIR ? kExitNotFound : kExitNotExecutable; }
+
+// Our children (the app and orphans reparented to us), from /proc.
+std::vector<pid_t> Children() {
+  std::vector<pid_t> out;
+  const pid_t self = getpid();
+  DIR* d = opendir("/proc");
+  if (d == nullptr) return out;
+  while (dirent* e = readdir(d)) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE* f = std::fopen(path, "r");
+    if (f == nullptr) continue;
+    char buf[512];
+    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; ppid follows the last ')'.
+    const char* close = std::strrchr(buf, ')');
+    int ppid = 0;
+    if (close != nullptr && std::sscanf(close + 1, " %*c %d", &ppid) == 1 && ppid == self) out.push_back(pid);
+  }
+  closedir(d);
+  return out;
+}
+
+// Sends `sig` to everything left: as PID 1, every process in the namespace; as a subreaper,
+// each of our children and their process groups.
+void SignalRemaining(int sig) {
+  if (getpid() == 1) {
+    kill(-1, sig);
+    return;
+  }
+  for (pid_t pid : Children()) {
+    kill(pid, sig);
+    pid_t pgid = getpgid(pid);
+    if (pgid > 1 && pgid != getpgrp()) kill(-pgid, sig);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<int> ParseSignal(const std::string& raw) {
+  std::string name = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(raw));
+  absl::string_view n = name;
+  absl::ConsumePrefix(&n, "SIG");
+  int number = 0;
+  if (absl::SimpleAtoi(n, &number) && number > 0 && number < NSIG) return number;
+  for (const SignalName& s : kSignals) {
+    if (n == s.name) return s.number;
+  }
+  for (const char* base : {"RTMIN", "RTMAX"}) {
+    absl::string_view rest = n;
+    if (!absl::ConsumePrefix(&rest, base)) continue;
+    int offset = 0;
+    if (!rest.empty() && !absl::SimpleAtoi(rest, &offset)) break;
+    int sig = (base[2] == 'M' && base[3] == 'I' ? SIGRTMIN : SIGRTMAX) + offset;
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX) return sig;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown signal \"", raw, "\""));
+}
+
+absl::StatusOr<std::map<int, int>> ParseSignalRewrite(const std::string& spec) {
+  std::map<int, int> out;
+  for (absl::string_view pair : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    std::vector<std::string> ft = absl::StrSplit(pair, ':');
+    if (ft.size() != 2) return absl::InvalidArgumentError(absl::StrCat("signal rewrite \"", pair, "\": want FROM:TO, e.g. TERM:QUIT"));
+    auto from = ParseSignal(ft[0]);
+    if (!from.ok()) return from.status();
+    auto to = ParseSignal(ft[1]);
+    if (!to.ok()) return to.status();
+    out[*from] = *to;
+  }
+  return out;
+}
+
+int ExecApp(const RunOptions& o) {
+  std::vector<char*> argv, envp;
+  for (const std::string& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const std::string& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  if (o.drop) {
+    std::vector<gid_t> groups(o.groups.begin(), o.groups.end());
+    if (setgroups(groups.size(), groups.data()) != 0 || setgid(o.gid) != 0 || setuid(o.uid) != 0) {
+      std::fprintf(stderr, "entrypoint: drop privileges to %u:%u: %s\n", o.uid, o.gid, std::strerror(errno));
+      return kExitNotExecutable;
+    }
+  }
+  int err = ExecSearch(argv.data(), envp.data(), PathOf(envp.data()));
+  std::fprintf(stderr, "entrypoint: exec %s: %s\n", o.argv[0].c_str(), std::strerror(err));
+  return ExecFailureCode(err);
+}
+
+int SuperviseApp(const RunOptions& o) {
+  if (getpid() != 1) prctl(PR_SET_CHILD_SUBREAPER, 1);
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+
+  std::vector<char*> argv, envp;
+  for (const std::string& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const std::string& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    std::fprintf(stderr, "entrypoint: pipe: %s\n", std::strerror(errno));
+    return 1;
+  }
+  pid_t app = fork();
+  if (app < 0) {
+    std::fprintf(stderr, "entrypoint: fork: %s\n", std::strerror(errno));
+    return 1;
+  }
+  if (app == 0) {
+    close(report[0]);
+    setpgid(0, 0);  // the app leads its own process group (for --signal-group)
+    ExecChild(o, argv.data(), envp.data(), report[1], old);
+  }
+  setpgid(app, app);
+  close(report[1]);
+  int exec_errno = 0;
+  ssize_t got;
+  do {
+    got = read(report[0], &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
+  close(report[0]);
+  if (got == sizeof exec_errno) {
+    std::fprintf(stderr, "entrypoint: exec %s: %s\n", o.argv[0].c_str(), std::strerror(exec_errno));
+  }
+
+  bool app_alive = true;
+  int app_status = 0;
+  absl::Time stop_deadline = absl::InfiniteFuture();   // set when a stop signal is forwarded
+  absl::Time drain_deadline = absl::InfiniteFuture();  // set when the app has exited
+  bool killed_all = false;
+  for (;;) {
+    // Reap everything that has exited.
+    for (;;) {
+      int status = 0;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) break;
+      if (pid == app) {
+        app_alive = false;
+        app_status = status;
+      }
+    }
+    const absl::Time now = absl::Now();
+    if (!app_alive && drain_deadline == absl::InfiniteFuture()) {
+      // The app is gone: ask the rest to leave, then insist after the grace period.
+      drain_deadline = now + o.grace;
+      SignalRemaining(SIGTERM);
+    }
+    if (!app_alive) {
+      errno = 0;
+      bool any_child = waitpid(-1, nullptr, WNOHANG) == 0;  // 0: children exist but none exited
+      if (!any_child && errno == ECHILD) break;            // nothing left to wait for
+      if (now >= drain_deadline && !killed_all) {
+        SignalRemaining(SIGKILL);
+        killed_all = true;
+      }
+    } else if (now >= stop_deadline && !killed_all) {
+      // A stop signal went unanswered for the grace period: end it, as `docker stop` would.
+      kill(o.signal_group ? -app : app, SIGKILL);
+      SignalRemaining(SIGKILL);
+      killed_all = true;
+    }
+    absl::Time wake = std::min(drain_deadline, stop_deadline);
+    absl::Duration left = wake == absl::InfiniteFuture() ? absl::Seconds(1) : std::max(wake - absl::Now(), absl::Milliseconds(1));
+    timespec ts = absl::ToTimespec(std::min(left, absl::Seconds(1)));
+    siginfo_t info;
+    int sig = sigtimedwait(&all, &info, &ts);
+    if (sig <= 0 || sig == SIGCHLD) continue;
+    if (!app_alive) continue;  // draining: the tree has been told already
+    int send = sig;
+    if (auto it = o.rewrite.find(sig); it != o.rewrite.end()) send = it->second;
+    kill(o.signal_group ? -app : app, send);
+    if (IsStopSignal(sig) && stop_deadline == absl::InfiniteFuture()) stop_deadline = absl::Now() + o.grace;
+  }
+  if (got == sizeof exec_errno) return ExecFailureCode(exec_errno);
+  return ExitCodeOf(app_status);
+}
+
+}  // namespace noshell

@@ -1,0 +1,50 @@
+// entrypoint/supervisor.h — running the app: as a correct PID 1 (or child subreaper), or by exec.
+//
+// As init it forwards every catchable signal (real-time ones included, optionally rewritten) to the
+// app or its process group, reaps every zombie (orphaned grandchildren included), and when the app
+// exits it signals what is left, gives it a grace period, kills the rest and exits with the app's
+// code (128+N when the app was killed by signal N). A stop signal (TERM, INT, QUIT, HUP) that the
+// app ignores past the grace period ends with SIGKILL. Exec failures exit 127 (not found) or 126
+// (not executable). Never uses a shell.
+#ifndef NOSHELL_ENTRYPOINT_SUPERVISOR_H_
+#define NOSHELL_ENTRYPOINT_SUPERVISOR_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace noshell {
+
+inline constexpr int kExitNotExecutable = 126;
+inline constexpr int kExitNotFound = 127;
+
+struct RunOptions {
+  std::vector<std::string> argv;       // the app; argv[0] is searched in the child's PATH
+  std::vector<std::string> env;        // the app's whole environment, "NAME=value"
+  absl::Duration grace = absl::Seconds(5);
+  bool signal_group = false;           // forward to the app's process group instead of the app
+  std::map<int, int> rewrite;          // signal received -> signal sent (e.g. TERM -> QUIT)
+  // Privilege drop, applied in the child before exec (all or none).
+  bool drop = false;
+  unsigned uid = 0, gid = 0;
+  std::vector<unsigned> groups;
+};
+
+// Parses "TERM:QUIT,HUP:USR1" (names with or without SIG, or numbers).
+absl::StatusOr<std::map<int, int>> ParseSignalRewrite(const std::string& spec);
+// "TERM" / "SIGTERM" / "15" / "RTMIN+3" -> number.
+absl::StatusOr<int> ParseSignal(const std::string& name);
+
+// Replaces this process with the app (nothing is left behind). Returns only on failure, with the
+// exit code to use (126/127) after printing why.
+int ExecApp(const RunOptions& options);
+
+// Runs the app as its init. Returns the exit code to leave with.
+int SuperviseApp(const RunOptions& options);
+
+}  // namespace noshell
+
+#endif  // NOSHELL_ENTRYPOINT_SUPERVISOR_H_

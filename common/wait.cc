@@ -17,11 +17,14 @@ absl::Status WaitFor(Check& check, absl::Time deadline, const WaitOptions& optio
   std::mt19937 rng(std::random_device{}());
   WaitProgress p;
   p.target = check.Describe();
+  absl::Status informative;
   for (;;) {
     if (stop != nullptr && stop->load()) return absl::CancelledError(absl::StrCat(p.target, ": wait cancelled"));
     const absl::Time now = clock.Now();
     p.last = check.Probe(std::min(deadline, now + options.attempt_timeout));
     ++p.attempts;
+    // An attempt cut short by our own deadline says less than the one before it.
+    if (!absl::IsDeadlineExceeded(p.last) || informative.ok()) informative = p.last;
     p.waited = clock.Now() - start;
     if (p.last.ok() || !IsRetryable(p.last)) {
       p.done = true;
@@ -33,7 +36,7 @@ absl::Status WaitFor(Check& check, absl::Time deadline, const WaitOptions& optio
       p.done = true;
       if (progress) progress(p);
       return absl::DeadlineExceededError(absl::StrCat(p.target, ": not ready after ", absl::FormatDuration(p.waited),
-                                                      " (", p.attempts, " attempts); last error: ", p.last.message()));
+                                                      " (", p.attempts, " attempts); last error: ", informative.message()));
     }
     if (progress && clock.Now() >= next_report) {
       progress(p);

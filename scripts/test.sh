@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 
 cmake --workflow --preset release
 ctest --preset release --output-on-failure
-scripts/check-static.sh build/release/bin/healthcheck build/release/bin/migrate
+scripts/check-static.sh build/release/bin/healthcheck build/release/bin/migrate build/release/bin/entrypoint
 cmake --workflow --preset asan

@@ -1,0 +1,239 @@
+// entrypoint as PID 1 in a fresh PID namespace (unshare --pid --fork, as root): exit codes,
+// signals, zombies, the grace period, stop behaviour and exec failures. Real processes only.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/harness.h"
+
+namespace noshell::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kApp = std::string(NOSHELL_TEST_BIN_DIR) + "/fake_app";
+
+std::vector<std::string> AsPid1(std::vector<std::string> args) {
+  std::vector<std::string> argv = {"unshare", "--pid", "--fork", "--kill-child", BinaryPath("entrypoint"), "--log-level=warn"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+// The host pid of the PID 1 that `unshare_pid` started.
+pid_t Pid1Of(pid_t unshare_pid) {
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (absl::Now() < deadline) {
+    std::ifstream children(absl::StrCat("/proc/", unshare_pid, "/task/", unshare_pid, "/children"));
+    int pid = 0;
+    if (children >> pid && pid > 0) return pid;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return -1;
+}
+
+std::vector<std::pair<pid_t, char>> ChildrenOf(pid_t parent) {
+  std::vector<std::pair<pid_t, char>> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(e.path().filename().string(), &pid)) continue;
+    std::ifstream f(e.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) out.push_back({pid, state});
+  }
+  return out;
+}
+
+TEST(EntrypointPid1Test, EveryExitCodePassesThrough) {
+  for (int code = 0; code < 256; ++code) {
+    RunResult r = RunCommand(AsPid1({"--", kApp, "exit", std::to_string(code)}));
+    ASSERT_EQ(r.exit_code, code) << r.err;
+  }
+}
+
+TEST(EntrypointPid1Test, KilledBySignalIs128PlusN) {
+  for (int sig = 1; sig < 32; ++sig) {
+    if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU || sig == SIGCHLD || sig == SIGCONT ||
+        sig == SIGURG || sig == SIGWINCH) {
+      continue;  // these stop the app or are ignored by default: it would not die
+    }
+    RunResult r = RunCommand(AsPid1({"--", kApp, "kill-self", std::to_string(sig)}));
+    EXPECT_EQ(r.exit_code, 128 + sig) << "signal " << sig << ": " << r.err;
+  }
+}
+
+TEST(EntrypointPid1Test, ExecFailures) {
+  TempDir dir;
+  WriteFile(dir.Join("not-a-program"), "echo hello\n", 0755);
+  WriteFile(dir.Join("not-executable"), "\x7f" "ELF", 0644);
+  EXPECT_EQ(RunCommand(AsPid1({"--", "/nonexistent/app"})).exit_code, 127);
+  EXPECT_EQ(RunCommand(AsPid1({"--", "no-such-command-anywhere"})).exit_code, 127);
+  EXPECT_EQ(RunCommand(AsPid1({"--", dir.Join("not-executable")})).exit_code, 126);
+  RunResult script = RunCommand(AsPid1({"--", dir.Join("not-a-program")}));
+  EXPECT_EQ(script.exit_code, 126);  // no /bin/sh fallback, ever
+  EXPECT_THAT(script.out, ::testing::Not(HasSubstr("hello")));
+  // Not PID 1: exec directly, same codes.
+  EXPECT_EQ(RunCommand({BinaryPath("entrypoint"), "--", "/nonexistent/app"}).exit_code, 127);
+  EXPECT_EQ(RunCommand({BinaryPath("entrypoint"), "--", dir.Join("not-a-program")}).exit_code, 126);
+  EXPECT_EQ(RunCommand({BinaryPath("entrypoint"), "--", kApp, "exit", "42"}).exit_code, 42);
+}
+
+TEST(EntrypointPid1Test, EveryCatchableSignalReachesTheApp) {
+  TempDir dir;
+  const std::string log = dir.Join("signals");
+  Process p(AsPid1({"--", kApp, "record", log}), RunOptions(), dir.Join("out"));
+  pid_t init = Pid1Of(p.pid());
+  ASSERT_GT(init, 0);
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (ReadFile(log).find("ready") == std::string::npos && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  std::set<int> sent;
+  for (int sig = 1; sig <= SIGRTMAX; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGTERM || (sig > 31 && sig < SIGRTMIN)) continue;
+    kill(init, sig);
+    sent.insert(sig);
+    absl::SleepFor(absl::Milliseconds(2));  // standard signals do not queue: one at a time
+  }
+  absl::SleepFor(absl::Milliseconds(100));
+  kill(init, SIGTERM);
+  sent.insert(SIGTERM);
+  EXPECT_EQ(p.Wait(), 0);
+  std::set<int> got;
+  for (absl::string_view line : absl::StrSplit(ReadFile(log), '\n', absl::SkipEmpty())) {
+    int sig = 0;
+    if (absl::SimpleAtoi(line, &sig)) got.insert(sig);
+  }
+  EXPECT_EQ(got, sent);
+  EXPECT_TRUE(got.count(SIGRTMIN + 3) && got.count(SIGRTMAX));
+}
+
+TEST(EntrypointPid1Test, OrphanedGrandchildrenAreReaped) {
+  TempDir dir;
+  Process p(AsPid1({"--", kApp, "orphan-zombie"}), RunOptions(), dir.Join("out"));
+  pid_t init = Pid1Of(p.pid());
+  ASSERT_GT(init, 0);
+  absl::SleepFor(absl::Milliseconds(700));  // the grandchild has exited and been orphaned by now
+  int zombies = 0, children = 0;
+  for (auto [pid, state] : ChildrenOf(init)) {
+    ++children;
+    zombies += state == 'Z';
+  }
+  EXPECT_EQ(zombies, 0);
+  EXPECT_EQ(children, 1);  // only the app itself
+  EXPECT_EQ(p.Wait(), 0);
+}
+
+TEST(EntrypointPid1Test, GrandchildIgnoringTermIsKilledAfterTheGrace) {
+  TempDir dir;
+  absl::Time start = absl::Now();
+  RunResult r = RunCommand(AsPid1({"--grace=700ms", "--", kApp, "grandchild-ignores-term"}));
+  absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(took, absl::Milliseconds(650));
+  EXPECT_LT(took, absl::Milliseconds(700) + absl::Seconds(1));
+}
+
+TEST(EntrypointPid1Test, GrandchildHandlingTermGetsToFinish) {
+  TempDir dir;
+  const std::string marker = dir.Join("finished");
+  RunResult r = RunCommand(AsPid1({"--grace=5s", "--", kApp, "grandchild-handles-term", marker}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(ReadFile(marker), "finished\n");
+}
+
+TEST(EntrypointPid1Test, StopOfAnAppIgnoringTermEndsWithinTheGrace) {
+  TempDir dir;
+  Process p(AsPid1({"--grace=800ms", "--", kApp, "ignore-term"}), RunOptions(), dir.Join("out"));
+  pid_t init = Pid1Of(p.pid());
+  ASSERT_GT(init, 0);
+  absl::SleepFor(absl::Milliseconds(100));
+  absl::Time sent = absl::Now();
+  kill(init, SIGTERM);
+  int code = p.Wait();
+  absl::Duration took = absl::Now() - sent;
+  EXPECT_EQ(code, 128 + SIGKILL);
+  EXPECT_GE(took, absl::Milliseconds(750));
+  EXPECT_LT(took, absl::Milliseconds(800) + absl::Seconds(1));
+  std::printf("docker-stop style TERM to an app that ignores it: ended after %lld ms (grace 800 ms)\n",
+              static_cast<long long>(absl::ToInt64Milliseconds(took)));
+}
+
+TEST(EntrypointPid1Test, SignalRewrite) {
+  TempDir dir;
+  const std::string log = dir.Join("signals");
+  Process p(AsPid1({"--rewrite-signal=USR1:USR2", "--", kApp, "record", log}), RunOptions(), dir.Join("out"));
+  pid_t init = Pid1Of(p.pid());
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (ReadFile(log).find("ready") == std::string::npos && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  kill(init, SIGUSR1);
+  absl::SleepFor(absl::Milliseconds(50));
+  kill(init, SIGTERM);
+  EXPECT_EQ(p.Wait(), 0);
+  EXPECT_EQ(ReadFile(log), absl::StrCat("ready\n", SIGUSR2, "\n", SIGTERM, "\n"));
+}
+
+TEST(EntrypointTest, FileSecretsAndTemplates) {
+  TempDir dir;
+  WriteFile(dir.Join("pw"), "Ent-S3cret-55\n");
+  WriteFile(dir.Join("app.conf.tmpl"), "password=${DB_PASSWORD}\nbuffers=$(( CONTAINER_MEMORY_LIMIT_MB / 4 ))MB\n");
+  RunOptions o;
+  o.env = {{"DB_PASSWORD_FILE", dir.Join("pw")}};
+  RunResult r = RunCommand({BinaryPath("entrypoint"), "--template=" + dir.Join("app.conf.tmpl") + ":" + dir.Join("app.conf") + ":0600",
+                            "--", "/usr/bin/env"},
+                           o);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("DB_PASSWORD=Ent-S3cret-55\n"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("DB_PASSWORD_FILE")));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("Ent-S3cret-55")));
+  EXPECT_THAT(ReadFile(dir.Join("app.conf")), ::testing::StartsWith("password=Ent-S3cret-55\nbuffers="));
+  struct stat st;
+  ASSERT_EQ(stat(dir.Join("app.conf").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // A template with a missing variable: exit 65, the line and column named, nothing written.
+  WriteFile(dir.Join("bad.tmpl"), "a=1\nb=${NOT_SET}\n");
+  RunResult bad = RunCommand({BinaryPath("entrypoint"), "--template=" + dir.Join("bad.tmpl") + ":" + dir.Join("bad.out"), "--", "true"});
+  EXPECT_EQ(bad.exit_code, 65);
+  EXPECT_THAT(bad.err, HasSubstr("bad.tmpl:2:3: ${NOT_SET} is not set"));
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("bad.out")));
+  // Both X and X_FILE: exit 66.
+  RunOptions both;
+  both.env = {{"DB_PASSWORD_FILE", dir.Join("pw")}, {"DB_PASSWORD", "x"}};
+  RunResult conflict = RunCommand({BinaryPath("entrypoint"), "--", "true"}, both);
+  EXPECT_EQ(conflict.exit_code, 66);
+  EXPECT_THAT(conflict.err, HasSubstr("both DB_PASSWORD and DB_PASSWORD_FILE are set"));
+}
+
+TEST(EntrypointTest, WaitsForLateServersThenRunsTheApp) {
+  const int port = FreePort();
+  TempDir dir;
+  Process late({"/bin/sh", "-c", absl::StrCat("sleep 0.7; exec redis-server --port ", port, " --bind 127.0.0.1 --save ''")},
+               RunOptions(), dir.Join("redis.log"));
+  absl::Time start = absl::Now();
+  RunResult r = RunCommand({BinaryPath("entrypoint"), absl::StrCat("--wait=redis://127.0.0.1:", port), "--timeout=10s", "--",
+                            kApp, "exit", "0"});
+  absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("redis://127.0.0.1:", port, "/0 ready after")));
+  EXPECT_GE(took, absl::Milliseconds(700));
+  // A wait that cannot succeed: exit 69, naming what it waited for and the last error.
+  RunResult never = RunCommand({BinaryPath("entrypoint"), absl::StrCat("--wait=tcp://127.0.0.1:", FreePort()), "--timeout=300ms",
+                                "--", "true"});
+  EXPECT_EQ(never.exit_code, 69);
+  EXPECT_THAT(never.err, HasSubstr("not ready after"));
+  EXPECT_THAT(never.err, HasSubstr("Connection refused"));
+}
+
+}  // namespace
+}  // namespace noshell::testing

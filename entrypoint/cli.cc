@@ -26,6 +26,7 @@
 #include "entrypoint/container_facts.h"
 #include "entrypoint/supervisor.h"
 #include "entrypoint/template.h"
+#include "entrypoint/users.h"
 #include "spdlog/spdlog.h"
 
 extern char** environ;
@@ -39,6 +40,10 @@ std::vector<FlagSpec> Specs() {
       {"timeout", "ENTRYPOINT_TIMEOUT", "DURATION", "overall time for all waits (default 60s)"},
       {"template", "ENTRYPOINT_TEMPLATES", "SRC:DST[:MODE]", "render a config template; repeatable", true},
       {"secrets", "ENTRYPOINT_SECRETS", "NAMES", "which X_FILE variables to resolve, comma-separated (default: all)"},
+      {"user", "ENTRYPOINT_USER", "USER[:GROUP]", "run the app as this user (name or uid, from /etc/passwd; no NSS)"},
+      {"keep-caps", "ENTRYPOINT_KEEP_CAPS", "CAPS", "capabilities left in the bounding set, e.g. NET_BIND_SERVICE (default: none)"},
+      {"chown", "ENTRYPOINT_CHOWN", "PATH", "chown PATH (recursively, skipped when already owned) to --user first; repeatable", true},
+      {"refuse-root", "ENTRYPOINT_REFUSE_ROOT", "", "fail instead of running the app as root"},
       {"grace", "ENTRYPOINT_GRACE", "DURATION", "time the process tree gets to exit after TERM (default 5s)"},
       {"signal-group", "ENTRYPOINT_SIGNAL_GROUP", "", "forward signals to the app's process group"},
       {"rewrite-signal", "ENTRYPOINT_REWRITE_SIGNALS", "FROM:TO", "rewrite a forwarded signal, e.g. TERM:QUIT; repeatable", true},
@@ -213,7 +218,31 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     }
   }
 
-  // 4. The app.
+  // 4. Who runs it.
+  auto refuse_root = flags.GetBool("refuse-root");
+  if (!refuse_root.ok()) return fail(kEntrypointUsage, refuse_root.status());
+  if (flags.Has("user")) {
+    auto user = ResolveUserFromFiles(flags.Get("user"));
+    if (!user.ok()) return fail(kEntrypointPermission, user.status());
+    for (const std::string& cap : std::vector<std::string>(absl::StrSplit(flags.Get("keep-caps"), ',', absl::SkipEmpty()))) {
+      auto c = ParseCapability(cap);
+      if (!c.ok()) return fail(kEntrypointUsage, c.status());
+      run.keep_caps.push_back(*c);
+    }
+    if (absl::Status s = ChownPaths(flags.GetAll("chown"), user->uid, user->gid); !s.ok()) return fail(kEntrypointPermission, s);
+    run.drop = true;
+    run.uid = user->uid;
+    run.gid = user->gid;
+    run.groups.assign(user->groups.begin(), user->groups.end());
+    if (!vars.count("HOME") || vars["HOME"] == "/root") vars["HOME"] = user->home;
+    spdlog::info("running as uid {} gid {} ({} supplementary groups), no_new_privs, capabilities {}", user->uid, user->gid,
+                 user->groups.size(), run.keep_caps.empty() ? std::string("dropped") : flags.Get("keep-caps"));
+  }
+  if (*refuse_root && (run.drop ? run.uid : geteuid()) == 0) {
+    return fail(kEntrypointPermission, absl::PermissionDeniedError("refusing to run the app as root (--refuse-root); set --user"));
+  }
+
+  // 5. The app.
   for (const auto& [k, v] : vars) run.env.push_back(absl::StrCat(k, "=", v));
   if (getpid() == 1 || *subreaper) {
     spdlog::info("starting {} as {}", run.argv[0], getpid() == 1 ? "PID 1's child" : "a subreaper's child");

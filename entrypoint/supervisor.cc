@@ -39,6 +39,29 @@ constexpr SignalName kSignals[] = {
     {"SYS", SIGSYS},
 };
 
+constexpr const char* kCapabilities[] = {
+    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
+    "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
+    "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+    "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
+    "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
+    "CHECKPOINT_RESTORE"};
+constexpr int kMaxCapability = 63;
+
+// Async-signal-safe: runs in the forked child. Returns 0 or the errno of the step that failed.
+int DropPrivileges(const RunOptions& o, const gid_t* groups, size_t ngroups) {
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+  for (int cap = 0; cap <= kMaxCapability; ++cap) {
+    bool keep = false;
+    for (int k : o.keep_caps) keep |= k == cap;
+    if (!keep && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return errno;
+  }
+  if (setgroups(ngroups, groups) != 0) return errno;
+  if (setgid(o.gid) != 0) return errno;
+  if (setuid(o.uid) != 0) return errno;
+  return 0;
+}
+
 bool IsStopSignal(int sig) { return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == SIGHUP; }
 
 int ExitCodeOf(int status) {
@@ -86,13 +109,12 @@ const char* PathOf(char** envp) {
 
 // The child side of spawning: runs only async-signal-safe calls, reports exec failure's errno
 // through `report` (close-on-exec, so success closes it).
-[[noreturn]] void ExecChild(const RunOptions& o, char** argv, char** envp, int report, const sigset_t& mask) {
+[[noreturn]] void ExecChild(const RunOptions& o, char** argv, char** envp, int report, const sigset_t& mask,
+                            const gid_t* groups, size_t ngroups) {
   sigprocmask(SIG_SETMASK, &mask, nullptr);
   for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
   if (o.drop) {
-    std::vector<gid_t> groups(o.groups.begin(), o.groups.end());
-    if (setgroups(groups.size(), groups.data()) != 0 || setgid(o.gid) != 0 || setuid(o.uid) != 0) {
-      int err = errno;
+    if (int err = DropPrivileges(o, groups, ngroups); err != 0) {
       (void)!write(report, &err, sizeof err);
       _exit(kExitNotExecutable);
     }
@@ -166,6 +188,18 @@ absl::StatusOr<int> ParseSignal(const std::string& raw) {
   return absl::InvalidArgumentError(absl::StrCat("unknown signal \"", raw, "\""));
 }
 
+absl::StatusOr<int> ParseCapability(const std::string& raw) {
+  std::string name = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(raw));
+  absl::string_view n = name;
+  absl::ConsumePrefix(&n, "CAP_");
+  int number = 0;
+  if (absl::SimpleAtoi(n, &number) && number >= 0 && number <= kMaxCapability) return number;
+  for (int i = 0; i < static_cast<int>(sizeof kCapabilities / sizeof kCapabilities[0]); ++i) {
+    if (n == kCapabilities[i]) return i;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown capability \"", raw, "\""));
+}
+
 absl::StatusOr<std::map<int, int>> ParseSignalRewrite(const std::string& spec) {
   std::map<int, int> out;
   for (absl::string_view pair : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
@@ -187,9 +221,9 @@ int ExecApp(const RunOptions& o) {
   for (const std::string& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   if (o.drop) {
-    std::vector<gid_t> groups(o.groups.begin(), o.groups.end());
-    if (setgroups(groups.size(), groups.data()) != 0 || setgid(o.gid) != 0 || setuid(o.uid) != 0) {
-      std::fprintf(stderr, "entrypoint: drop privileges to %u:%u: %s\n", o.uid, o.gid, std::strerror(errno));
+    const std::vector<gid_t> groups(o.groups.begin(), o.groups.end());
+    if (int err = DropPrivileges(o, groups.data(), groups.size()); err != 0) {
+      std::fprintf(stderr, "entrypoint: drop privileges to %u:%u: %s\n", o.uid, o.gid, std::strerror(err));
       return kExitNotExecutable;
     }
   }
@@ -210,6 +244,7 @@ int SuperviseApp(const RunOptions& o) {
   for (const std::string& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
+  const std::vector<gid_t> groups(o.groups.begin(), o.groups.end());  // prepared before fork
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) {
     std::fprintf(stderr, "entrypoint: pipe: %s\n", std::strerror(errno));
@@ -223,7 +258,7 @@ int SuperviseApp(const RunOptions& o) {
   if (app == 0) {
     close(report[0]);
     setpgid(0, 0);  // the app leads its own process group (for --signal-group)
-    ExecChild(o, argv.data(), envp.data(), report[1], old);
+    ExecChild(o, argv.data(), envp.data(), report[1], old, groups.data(), groups.size());
   }
   setpgid(app, app);
   close(report[1]);

@@ -27,16 +27,21 @@ struct RunOptions {
   absl::Duration grace = absl::Seconds(5);
   bool signal_group = false;           // forward to the app's process group instead of the app
   std::map<int, int> rewrite;          // signal received -> signal sent (e.g. TERM -> QUIT)
-  // Privilege drop, applied in the child before exec (all or none).
+  // Privilege drop, applied in the child before exec: no_new_privs, the capability bounding set
+  // cleared but for `keep_caps`, then the groups, gid and uid.
   bool drop = false;
   unsigned uid = 0, gid = 0;
   std::vector<unsigned> groups;
+  std::vector<int> keep_caps;
 };
 
 // Parses "TERM:QUIT,HUP:USR1" (names with or without SIG, or numbers).
 absl::StatusOr<std::map<int, int>> ParseSignalRewrite(const std::string& spec);
 // "TERM" / "SIGTERM" / "15" / "RTMIN+3" -> number.
 absl::StatusOr<int> ParseSignal(const std::string& name);
+
+// "NET_BIND_SERVICE" / "CAP_NET_BIND_SERVICE" / "10" -> capability number.
+absl::StatusOr<int> ParseCapability(const std::string& name);
 
 // Replaces this process with the app (nothing is left behind). Returns only on failure, with the
 // exit code to use (126/127) after printing why.

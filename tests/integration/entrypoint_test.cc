@@ -184,6 +184,27 @@ TEST(EntrypointPid1Test, SignalRewrite) {
   EXPECT_EQ(ReadFile(log), absl::StrCat("ready\n", SIGUSR2, "\n", SIGTERM, "\n"));
 }
 
+TEST(EntrypointPid1Test, DropsPrivilegesCapabilitiesAndChownsOnce) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.Join("data/sub"));
+  WriteFile(dir.Join("data/sub/file"), "x");
+  RunResult r = RunCommand(AsPid1({"--user=nobody", "--chown=" + dir.Join("data"), "--", "/bin/cat", "/proc/self/status"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("Uid:\\s+65534\\s+65534\\s+65534\\s+65534"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("Gid:\\s+65534"));
+  EXPECT_THAT(r.out, HasSubstr("NoNewPrivs:\t1"));
+  EXPECT_THAT(r.out, HasSubstr("CapBnd:\t0000000000000000"));
+  EXPECT_THAT(r.out, HasSubstr("CapEff:\t0000000000000000"));
+  struct stat st;
+  ASSERT_EQ(stat(dir.Join("data/sub/file").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  RunResult keep = RunCommand(AsPid1({"--user=nobody", "--keep-caps=NET_BIND_SERVICE", "--", "/bin/cat", "/proc/self/status"}));
+  EXPECT_THAT(keep.out, HasSubstr("CapBnd:\t0000000000000400"));
+  EXPECT_EQ(RunCommand(AsPid1({"--user=no-such-user", "--", "true"})).exit_code, 77);
+  EXPECT_EQ(RunCommand(AsPid1({"--refuse-root", "--", "true"})).exit_code, 77);
+  EXPECT_EQ(RunCommand(AsPid1({"--refuse-root", "--user=nobody", "--", "true"})).exit_code, 0);
+}
+
 TEST(EntrypointTest, FileSecretsAndTemplates) {
   TempDir dir;
   WriteFile(dir.Join("pw"), "Ent-S3cret-55\n");

@@ -1,0 +1,77 @@
+// Resolving USER[:GROUP] from /etc/passwd and /etc/group text; capability and signal names.
+#include "entrypoint/users.h"
+
+#include <signal.h>
+
+#include "entrypoint/supervisor.h"
+#include "gtest/gtest.h"
+
+namespace noshell {
+namespace {
+
+constexpr char kPasswd[] =
+    "root:x:0:0:root:/root:/bin/bash\n"
+    "# a comment\n"
+    "postgres:x:101:104:PostgreSQL:/var/lib/postgresql:/bin/bash\n"
+    "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n";
+constexpr char kGroup[] =
+    "root:x:0:\n"
+    "ssl-cert:x:103:postgres\n"
+    "postgres:x:104:\n"
+    "audio:x:29:nonroot,postgres\n"
+    "nonroot:x:65532:\n";
+
+TEST(UsersTest, ByNameWithSupplementaryGroups) {
+  auto u = ResolveUser("postgres", kPasswd, kGroup);
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(u->uid, 101u);
+  EXPECT_EQ(u->gid, 104u);
+  EXPECT_EQ(u->groups, (std::vector<gid_t>{104, 103, 29}));
+  EXPECT_EQ(u->home, "/var/lib/postgresql");
+}
+
+TEST(UsersTest, NumericAndGroupForms) {
+  auto known = ResolveUser("65532", kPasswd, kGroup);
+  ASSERT_TRUE(known.ok());
+  EXPECT_EQ(known->name, "nonroot");
+  EXPECT_EQ(known->gid, 65532u);
+  auto unknown = ResolveUser("1234", kPasswd, kGroup);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->uid, 1234u);
+  EXPECT_EQ(unknown->gid, 0u);  // as Docker does
+  EXPECT_EQ(unknown->groups, (std::vector<gid_t>{0}));
+  auto with_group = ResolveUser("nonroot:audio", kPasswd, kGroup);
+  ASSERT_TRUE(with_group.ok());
+  EXPECT_EQ(with_group->gid, 29u);
+  EXPECT_EQ(ResolveUser("1234:5678", kPasswd, kGroup)->gid, 5678u);
+}
+
+TEST(UsersTest, UnknownNamesAreErrors) {
+  auto u = ResolveUser("ghost", kPasswd, kGroup);
+  ASSERT_FALSE(u.ok());
+  EXPECT_EQ(u.status().message(), "user \"ghost\" is not in /etc/passwd");
+  auto g = ResolveUser("postgres:ghosts", kPasswd, kGroup);
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().message(), "group \"ghosts\" is not in /etc/group");
+  EXPECT_FALSE(ResolveUser("", kPasswd, kGroup).ok());
+}
+
+TEST(NamesTest, CapabilitiesAndSignals) {
+  EXPECT_EQ(*ParseCapability("NET_BIND_SERVICE"), 10);
+  EXPECT_EQ(*ParseCapability("cap_chown"), 0);
+  EXPECT_EQ(*ParseCapability("21"), 21);
+  EXPECT_FALSE(ParseCapability("FLY").ok());
+  EXPECT_EQ(*ParseSignal("TERM"), SIGTERM);
+  EXPECT_EQ(*ParseSignal("SIGQUIT"), SIGQUIT);
+  EXPECT_EQ(*ParseSignal("rtmin+3"), SIGRTMIN + 3);
+  EXPECT_EQ(*ParseSignal("RTMAX"), SIGRTMAX);
+  EXPECT_FALSE(ParseSignal("NOPE").ok());
+  auto rewrite = ParseSignalRewrite("TERM:QUIT,HUP:USR1");
+  ASSERT_TRUE(rewrite.ok());
+  EXPECT_EQ(rewrite->at(SIGTERM), SIGQUIT);
+  EXPECT_EQ(rewrite->at(SIGHUP), SIGUSR1);
+  EXPECT_FALSE(ParseSignalRewrite("TERM").ok());
+}
+
+}  // namespace
+}  // namespace noshell

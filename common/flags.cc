@@ -69,8 +69,8 @@ absl::Status Flags::Parse(int argc, const char* const* argv, const Env& env) {
     std::optional<std::string> v = env.Get(s.env);
     if (!v.has_value() || v->empty()) continue;
     if (s.repeated) {
-      for (absl::string_view part : absl::StrSplit(*v, absl::ByAnyChar(" \t\n"), absl::SkipEmpty())) {
-        values_[s.name].emplace_back(part);
+      for (absl::string_view part : absl::StrSplit(*v, absl::ByAnyChar(s.env_separators), absl::SkipWhitespace())) {
+        values_[s.name].emplace_back(absl::StripAsciiWhitespace(part));
       }
     } else {
       values_[s.name].push_back(*v);

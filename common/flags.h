@@ -23,6 +23,7 @@ struct FlagSpec {
   std::string value_name;  // "DURATION"; "" for a boolean switch
   std::string help;
   bool repeated = false;   // may be given several times (environment: whitespace-separated)
+  std::string env_separators = " \t\n";  // for repeated options read from the environment
 };
 
 class Flags {

@@ -27,6 +27,7 @@
 #include "entrypoint/supervisor.h"
 #include "entrypoint/template.h"
 #include "entrypoint/users.h"
+#include "migrate/cli.h"
 #include "spdlog/spdlog.h"
 
 extern char** environ;
@@ -40,6 +41,11 @@ std::vector<FlagSpec> Specs() {
       {"timeout", "ENTRYPOINT_TIMEOUT", "DURATION", "overall time for all waits (default 60s)"},
       {"template", "ENTRYPOINT_TEMPLATES", "SRC:DST[:MODE]", "render a config template; repeatable", true},
       {"secrets", "ENTRYPOINT_SECRETS", "NAMES", "which X_FILE variables to resolve, comma-separated (default: all)"},
+      {"migrate", "ENTRYPOINT_MIGRATE", "DIR",
+       "run `migrate up` on DIR in-process before the app (database and lock options: DATABASE_URL and MIGRATE_*)"},
+      {"pre-start", "ENTRYPOINT_PRE_START", "COMMAND",
+       "run COMMAND (words split on spaces, no shell) before the app; must exit 0; repeatable (environment: one per line or ';')",
+       true, "\n;"},
       {"user", "ENTRYPOINT_USER", "USER[:GROUP]", "run the app as this user (name or uid, from /etc/passwd; no NSS)"},
       {"keep-caps", "ENTRYPOINT_KEEP_CAPS", "CAPS", "capabilities left in the bounding set, e.g. NET_BIND_SERVICE (default: none)"},
       {"chown", "ENTRYPOINT_CHOWN", "PATH", "chown PATH (recursively, skipped when already owned) to --user first; repeatable", true},
@@ -218,7 +224,20 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     }
   }
 
-  // 4. Who runs it.
+  // 4. Migrations, in-process, with migrate's own options (MIGRATE_*, DATABASE_URL).
+  if (flags.Has("migrate")) {
+    const std::string dir_flag = absl::StrCat("--dir=", flags.Get("migrate"));
+    const char* margv[] = {"migrate", dir_flag.c_str(), "up"};
+    MapEnv migrate_env(vars);
+    spdlog::info("applying migrations from {}", flags.Get("migrate"));
+    int code = MigrateRun(3, margv, migrate_env);
+    InitLogging("entrypoint", *format, flags.Get("log-level", "info")).IgnoreError();  // migrate installed its own
+    if (code != 0) {
+      return fail(kEntrypointMigrate, absl::AbortedError(absl::StrCat("migrations failed (migrate exit code ", code, ")")));
+    }
+  }
+
+  // 5. Who runs it.
   auto refuse_root = flags.GetBool("refuse-root");
   if (!refuse_root.ok()) return fail(kEntrypointUsage, refuse_root.status());
   if (flags.Has("user")) {
@@ -242,8 +261,19 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     return fail(kEntrypointPermission, absl::PermissionDeniedError("refusing to run the app as root (--refuse-root); set --user"));
   }
 
-  // 5. The app.
+  // 6. Pre-start commands, in order, as the app's user.
   for (const auto& [k, v] : vars) run.env.push_back(absl::StrCat(k, "=", v));
+  for (const std::string& command : flags.GetAll("pre-start")) {
+    RunOptions pre = run;
+    pre.argv = absl::StrSplit(command, ' ', absl::SkipEmpty());
+    if (pre.argv.empty()) continue;
+    spdlog::info("pre-start: {}", pre.argv[0]);
+    if (int code = RunToCompletion(pre); code != 0) {
+      return fail(kEntrypointPreStart, absl::AbortedError(absl::StrCat("pre-start command ", pre.argv[0], " exited with ", code)));
+    }
+  }
+
+  // 7. The app.
   if (getpid() == 1 || *subreaper) {
     spdlog::info("starting {} as {}", run.argv[0], getpid() == 1 ? "PID 1's child" : "a subreaper's child");
     return SuperviseApp(run);

@@ -15,6 +15,8 @@ inline constexpr int kEntrypointUsage = 64;     // bad option or argument
 inline constexpr int kEntrypointTemplate = 65;  // a template could not be rendered or written
 inline constexpr int kEntrypointSecret = 66;    // a *_FILE secret could not be read
 inline constexpr int kEntrypointWait = 69;      // a dependency did not become ready
+inline constexpr int kEntrypointMigrate = 70;   // in-process migrations failed (migrate's message says why)
+inline constexpr int kEntrypointPreStart = 71;  // a pre-start command failed
 inline constexpr int kEntrypointPermission = 77;  // bad --user, chown failed, or root refused
 
 // Resolves *_FILE secrets in `vars` (the child's environment): for each eligible X with X_FILE

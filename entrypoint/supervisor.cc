@@ -232,6 +232,40 @@ int ExecApp(const RunOptions& o) {
   return ExecFailureCode(err);
 }
 
+int RunToCompletion(const RunOptions& o) {
+  std::vector<char*> argv, envp;
+  for (const std::string& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const std::string& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  const std::vector<gid_t> groups(o.groups.begin(), o.groups.end());
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return 1;
+  sigset_t current;
+  sigprocmask(SIG_SETMASK, nullptr, &current);
+  pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid == 0) {
+    close(report[0]);
+    ExecChild(o, argv.data(), envp.data(), report[1], current, groups.data(), groups.size());
+  }
+  close(report[1]);
+  int exec_errno = 0;
+  ssize_t got;
+  do {
+    got = read(report[0], &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
+  close(report[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (got == sizeof exec_errno) {
+    std::fprintf(stderr, "entrypoint: exec %s: %s\n", o.argv[0].c_str(), std::strerror(exec_errno));
+    return ExecFailureCode(exec_errno);
+  }
+  return ExitCodeOf(status);
+}
+
 int SuperviseApp(const RunOptions& o) {
   if (getpid() != 1) prctl(PR_SET_CHILD_SUBREAPER, 1);
   sigset_t all, old;

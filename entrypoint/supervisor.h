@@ -47,6 +47,10 @@ absl::StatusOr<int> ParseCapability(const std::string& name);
 // exit code to use (126/127) after printing why.
 int ExecApp(const RunOptions& options);
 
+// Runs a command (privileges dropped as for the app) and waits for it; its exit code, 128+N, or
+// 126/127. Signals keep their default effect on entrypoint meanwhile.
+int RunToCompletion(const RunOptions& options);
+
 // Runs the app as its init. Returns the exit code to leave with.
 int SuperviseApp(const RunOptions& options);
 

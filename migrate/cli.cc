@@ -118,7 +118,10 @@ int MigrateMain(int argc, const char* const* argv, const Env& env) {
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   std::thread(SignalThread, sigs).detach();
+  return MigrateRun(argc, argv, env);
+}
 
+int MigrateRun(int argc, const char* const* argv, const Env& env) {
   Flags flags(Specs());
   OutputFormat output = OutputFormat::kText;
   auto fail = [&](const absl::Status& s) {

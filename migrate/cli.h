@@ -15,7 +15,11 @@ inline constexpr int kMigrateFailed = 5;        // a migration failed, or a fail
 inline constexpr int kMigrateDrift = 6;         // files and history disagree
 inline constexpr int kMigrateInterrupted = 7;   // SIGTERM or SIGINT: rolled back and unlocked
 
+// The program: installs the SIGTERM/SIGINT handling thread, then MigrateRun.
 int MigrateMain(int argc, const char* const* argv, const Env& env);
+// The same without touching signal dispositions: for entrypoint, which runs migrations in-process
+// before it becomes the app's init.
+int MigrateRun(int argc, const char* const* argv, const Env& env);
 
 }  // namespace noshell
 

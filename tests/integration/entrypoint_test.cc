@@ -236,6 +236,38 @@ TEST(EntrypointTest, FileSecretsAndTemplates) {
   EXPECT_THAT(conflict.err, HasSubstr("both DB_PASSWORD and DB_PASSWORD_FILE are set"));
 }
 
+TEST(EntrypointTest, PreStartCommandsRunInOrderAndMustSucceed) {
+  TempDir dir;
+  const std::string marker = dir.Join("marker");
+  RunOptions o;
+  o.env = {{"ENTRYPOINT_PRE_START", "/usr/bin/touch " + marker + "\n/bin/true"}};
+  RunResult ok = RunCommand({BinaryPath("entrypoint"), "--", "/usr/bin/test", "-f", marker}, o);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  RunResult bad = RunCommand({BinaryPath("entrypoint"), "--pre-start=/bin/false", "--pre-start=/usr/bin/touch " + dir.Join("never"),
+                              "--", "/usr/bin/touch", dir.Join("app-ran")});
+  EXPECT_EQ(bad.exit_code, 71);
+  EXPECT_THAT(bad.err, HasSubstr("pre-start command /bin/false exited with 1"));
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("never")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("app-ran")));
+}
+
+TEST(EntrypointTest, MigratesInProcessBeforeTheApp) {
+  PgServer pg;
+  const std::string fixtures = std::string(NOSHELL_TEST_SRC_DIR) + "/fixtures/migrations/goose";
+  RunOptions o;
+  o.env = {{"DATABASE_URL", pg.Url("app")}};
+  RunResult r = RunCommand({BinaryPath("entrypoint"), "--wait=env:DATABASE_URL", "--migrate=" + fixtures, "--", kApp, "exit", "0"}, o);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("applied 00003 index users email"));
+  EXPECT_EQ(pg.Psql("SELECT count(*) FROM noshell_migrations"), "3");
+  TempDir bad;
+  WriteFile(bad.Join("99_broken.up.sql"), "CREATE TABLE x (;\n");
+  RunResult failed = RunCommand({BinaryPath("entrypoint"), "--migrate=" + bad.path(), "--", "/usr/bin/touch", bad.Join("app-ran")}, o);
+  EXPECT_EQ(failed.exit_code, 70);
+  EXPECT_THAT(failed.err, HasSubstr("migrations failed (migrate exit code 5)"));
+  EXPECT_FALSE(std::filesystem::exists(bad.Join("app-ran")));
+}
+
 TEST(EntrypointTest, WaitsForLateServersThenRunsTheApp) {
   const int port = FreePort();
   TempDir dir;

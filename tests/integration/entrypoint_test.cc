@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <set>
 
@@ -286,6 +287,61 @@ TEST(EntrypointTest, WaitsForLateServersThenRunsTheApp) {
   EXPECT_EQ(never.exit_code, 69);
   EXPECT_THAT(never.err, HasSubstr("not ready after"));
   EXPECT_THAT(never.err, HasSubstr("Connection refused"));
+}
+
+TEST(EntrypointTest, WaitsForALatePostgresAndFailsAtOnceOnAWrongPassword) {
+  PgServer pg;
+  pg.Stop();
+  std::thread restart([&pg] {
+    absl::SleepFor(absl::Milliseconds(800));
+    pg.Start();
+  });
+  absl::Time start = absl::Now();
+  RunResult r = RunCommand({BinaryPath("entrypoint"), "--wait=" + pg.Url("app"), "--timeout=30s", "--", kApp, "exit", "0"});
+  restart.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(800));
+  EXPECT_THAT(r.err, HasSubstr("ready after"));
+  absl::Time wrong_start = absl::Now();
+  RunResult wrong = RunCommand({BinaryPath("entrypoint"), "--wait=" + absl::StrCat("postgres://app:wrong@127.0.0.1:", pg.port(), "/app"),
+                                "--timeout=30s", "--", kApp, "exit", "0"});
+  EXPECT_EQ(wrong.exit_code, 69);
+  EXPECT_THAT(wrong.err, HasSubstr("password authentication failed"));
+  EXPECT_LT(absl::Now() - wrong_start, absl::Seconds(5));  // at once, not after the 30 s timeout
+}
+
+// The whole chain as PID 1 in a root that holds only static binaries and the /etc files:
+// secrets -> waits -> template -> migrations -> privilege drop -> app.
+TEST(EntrypointPid1Test, WholeChainInAnEmptyRoot) {
+  PgServer pg;
+  TempDir root;
+  namespace fs = std::filesystem;
+  fs::copy_file(BinaryPath("entrypoint"), root.Join("entrypoint"));
+  fs::copy_file(std::string(NOSHELL_TEST_BIN_DIR) + "/fake_app_static", root.Join("app"));
+  fs::copy(std::string(NOSHELL_TEST_SRC_DIR) + "/fixtures/migrations/dbmate", root.Join("migrations"));
+  fs::create_directories(root.Join("etc"));
+  fs::create_directories(root.Join("run/secrets"));
+  fs::create_directories(root.Join("conf"));
+  WriteFile(root.Join("etc/passwd"), "root:x:0:0:root:/root:/nonexistent\nnonroot:x:65532:65532:nonroot:/home/nonroot:/nonexistent\n");
+  WriteFile(root.Join("etc/group"), "root:x:0:\nnonroot:x:65532:\n");
+  WriteFile(root.Join("etc/hosts"), "127.0.0.1 db.internal\n");
+  WriteFile(root.Join("run/secrets/db_password"), "apppass\n");
+  WriteFile(root.Join("conf/app.conf.tmpl"), "workers = $(( CONTAINER_CPU_COUNT * 2 ))\ndb = ${DB_HOST}\n");
+  std::vector<std::string> argv = {
+      "unshare", "--pid", "--fork", "--kill-child", "chroot", root.path(), "/entrypoint", "--log-level=warn",
+      "--wait=postgres://app@db.internal:" + std::to_string(pg.port()) + "/app",
+      "--template=/conf/app.conf.tmpl:/conf/app.conf:0644", "--migrate=/migrations", "--user=nonroot", "--chown=/conf",
+      "--", "/app", "expect-user", "65532", "65532"};
+  RunOptions o;
+  o.env = {{"PGPASSWORD_FILE", "/run/secrets/db_password"}, {"DB_HOST", "db.internal"},
+           {"DATABASE_URL", "postgres://app@db.internal:" + std::to_string(pg.port()) + "/app"}};
+  RunResult r = RunCommand(argv, o);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(pg.Psql("SELECT count(*) FROM noshell_migrations"), "3");
+  EXPECT_THAT(ReadFile(root.Join("conf/app.conf")), HasSubstr("db = db.internal"));
+  struct stat st;
+  ASSERT_EQ(stat(root.Join("conf/app.conf").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65532u);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // tests/integration/fake_app.cc — a stand-in application for entrypoint's PID 1 tests.
 //   exit N                      exit with N
+//   expect-user UID GID         exit 0 only when running as UID:GID with no_new_privs
 //   kill-self SIG               die by signal SIG
 //   record FILE                 append each signal received to FILE ("ready" first); exit 0 on TERM
 //   ignore-term                 ignore TERM and sleep 60 s
@@ -8,6 +9,7 @@
 //   grandchild-handles-term F   leave a grandchild that, on TERM, writes "finished" to F after
 //                               200 ms; then exit 3
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,6 +46,10 @@ int main(int argc, char** argv) {
   if (argc < 2) return 2;
   std::string mode = argv[1];
   if (mode == "exit") return std::atoi(argv[2]);
+  if (mode == "expect-user") {  // expect-user UID GID: exit 0 only when running as them, no_new_privs set
+    const bool ids = getuid() == static_cast<uid_t>(std::atoi(argv[2])) && getgid() == static_cast<gid_t>(std::atoi(argv[3]));
+    return ids && prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1;
+  }
   if (mode == "kill-self") {
     int sig = std::atoi(argv[2]);
     signal(sig, SIG_DFL);

@@ -10,7 +10,7 @@ packages=(
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libpg-query-dev
   # real servers and peer tools for integration tests and benchmarks
   postgresql-15 postgresql-client-15 redis-server redis-tools pgbouncer
-  openssl ca-certificates python3 hyperfine procps util-linux
+  openssl ca-certificates python3 hyperfine procps util-linux tini
 )
 
 SUDO=""

@@ -1,6 +1,7 @@
 // tests/integration/fake_app.cc — a stand-in application for entrypoint's PID 1 tests.
 //   exit N                      exit with N
 //   expect-user UID GID         exit 0 only when running as UID:GID with no_new_privs
+//   stamp FILE                  write the wall clock in ns to FILE
 //   kill-self SIG               die by signal SIG
 //   record FILE                 append each signal received to FILE ("ready" first); exit 0 on TERM
 //   ignore-term                 ignore TERM and sleep 60 s
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -46,6 +48,14 @@ int main(int argc, char** argv) {
   if (argc < 2) return 2;
   std::string mode = argv[1];
   if (mode == "exit") return std::atoi(argv[2]);
+  if (mode == "stamp") {  // stamp FILE: write CLOCK_REALTIME in ns (the benchmark's "app started")
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    FILE* f = std::fopen(argv[2], "w");
+    std::fprintf(f, "%lld\n", static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec);
+    std::fclose(f);
+    return 0;
+  }
   if (mode == "expect-user") {  // expect-user UID GID: exit 0 only when running as them, no_new_privs set
     const bool ids = getuid() == static_cast<uid_t>(std::atoi(argv[2])) && getgid() == static_cast<gid_t>(std::atoi(argv[3]));
     return ids && prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : 1;

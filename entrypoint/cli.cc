@@ -39,7 +39,8 @@ std::vector<FlagSpec> Specs() {
   return {
       {"wait", "ENTRYPOINT_WAIT", "TARGET", "wait for a dependency (healthcheck's targets); repeatable", true},
       {"timeout", "ENTRYPOINT_TIMEOUT", "DURATION", "overall time for all waits (default 60s)"},
-      {"template", "ENTRYPOINT_TEMPLATES", "SRC:DST[:MODE]", "render a config template; repeatable", true},
+      {"template", "ENTRYPOINT_TEMPLATES", "SRC:DST[:MODE[:OWNER]]",
+       "render a config template to DST (mode default 0644, OWNER user[:group]); repeatable", true},
       {"secrets", "ENTRYPOINT_SECRETS", "NAMES", "which X_FILE variables to resolve, comma-separated (default: all)"},
       {"migrate", "ENTRYPOINT_MIGRATE", "DIR",
        "run `migrate up` on DIR in-process before the app (database and lock options: DATABASE_URL and MIGRATE_*)"},
@@ -68,7 +69,9 @@ constexpr char kUsage[] =
     "\n"
     "Options (each also read from the environment variable shown):\n";
 
-absl::Status WriteAtomically(const std::string& path, const std::string& content, mode_t mode) {
+// Writes a temp file beside `path` with its final mode and owner, then renames it over `path`:
+// readers see the old file or the new one, never half of one. uid/gid -1: leave as created.
+absl::Status WriteAtomically(const std::string& path, const std::string& content, mode_t mode, uid_t uid, gid_t gid) {
   std::string tmp = absl::StrCat(path, ".tmp.", getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return absl::InvalidArgumentError(absl::StrCat("write ", path, ": ", std::strerror(errno)));
@@ -84,7 +87,8 @@ absl::Status WriteAtomically(const std::string& path, const std::string& content
     }
     off += static_cast<size_t>(n);
   }
-  if (fchmod(fd, mode) != 0 || fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+  if (fchmod(fd, mode) != 0 || (uid != static_cast<uid_t>(-1) && fchown(fd, uid, gid) != 0) || fsync(fd) != 0 ||
+      close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     unlink(tmp.c_str());
     return absl::InvalidArgumentError(absl::StrCat("write ", path, ": ", std::strerror(err)));
@@ -204,6 +208,16 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     for (const std::string& spec : flags.GetAll("template")) {
       std::vector<std::string> parts = absl::StrSplit(spec, ':');
       mode_t mode = 0644;
+      uid_t owner_uid = static_cast<uid_t>(-1);
+      gid_t owner_gid = static_cast<gid_t>(-1);
+      if (parts.size() == 4 || parts.size() == 5) {  // OWNER may itself be user:group
+        std::string owner = parts.size() == 5 ? absl::StrCat(parts[3], ":", parts[4]) : parts[3];
+        auto who = ResolveUserFromFiles(owner);
+        if (!who.ok()) return fail(kEntrypointPermission, who.status());
+        owner_uid = who->uid;
+        owner_gid = who->gid;
+        parts.resize(3);
+      }
       if (parts.size() == 3) {
         unsigned m = 0;
         if (!absl::numbers_internal::safe_strtou32_base(parts[2], &m, 8) || m > 07777) {
@@ -211,7 +225,7 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
         }
         mode = static_cast<mode_t>(m);
       } else if (parts.size() != 2) {
-        return fail(kEntrypointUsage, absl::InvalidArgumentError(absl::StrCat("--template=", spec, ": want SRC:DST[:MODE]")));
+        return fail(kEntrypointUsage, absl::InvalidArgumentError(absl::StrCat("--template=", spec, ": want SRC:DST[:MODE[:OWNER]]")));
       }
       std::ifstream in(parts[0], std::ios::binary);
       if (!in) return fail(kEntrypointTemplate, absl::InvalidArgumentError(absl::StrCat("template ", parts[0], ": cannot read")));
@@ -219,7 +233,9 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
       ss << in.rdbuf();
       auto rendered = RenderTemplate(ss.str(), template_env, parts[0]);
       if (!rendered.ok()) return fail(kEntrypointTemplate, rendered.status());
-      if (absl::Status s = WriteAtomically(parts[1], *rendered, mode); !s.ok()) return fail(kEntrypointTemplate, s);
+      if (absl::Status s = WriteAtomically(parts[1], *rendered, mode, owner_uid, owner_gid); !s.ok()) {
+        return fail(kEntrypointTemplate, s);
+      }
       spdlog::info("rendered {} to {}", parts[0], parts[1]);
     }
   }

@@ -223,6 +223,16 @@ TEST(EntrypointTest, FileSecretsAndTemplates) {
   struct stat st;
   ASSERT_EQ(stat(dir.Join("app.conf").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // Mode and owner, set before the rename.
+  RunResult owned = RunCommand({BinaryPath("entrypoint"),
+                                "--template=" + dir.Join("app.conf.tmpl") + ":" + dir.Join("owned.conf") + ":0640:nobody:nogroup",
+                                "--", "true"},
+                               o);
+  EXPECT_EQ(owned.exit_code, 0) << owned.err;
+  ASSERT_EQ(stat(dir.Join("owned.conf").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  EXPECT_EQ(st.st_gid, 65534u);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
   // A template with a missing variable: exit 65, the line and column named, nothing written.
   WriteFile(dir.Join("bad.tmpl"), "a=1\nb=${NOT_SET}\n");
   RunResult bad = RunCommand({BinaryPath("entrypoint"), "--template=" + dir.Join("bad.tmpl") + ":" + dir.Join("bad.out"), "--", "true"});

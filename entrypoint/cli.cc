@@ -48,6 +48,8 @@ std::vector<FlagSpec> Specs() {
        "run COMMAND (words split on spaces, no shell) before the app; must exit 0; repeatable (environment: one per line or ';')",
        true, "\n;"},
       {"user", "ENTRYPOINT_USER", "USER[:GROUP]", "run the app as this user (name or uid, from /etc/passwd; no NSS)"},
+      {"no-supplementary-groups", "ENTRYPOINT_NO_SUPPLEMENTARY_GROUPS", "",
+       "give the app only --user's primary group (default: also its /etc/group memberships)"},
       {"keep-caps", "ENTRYPOINT_KEEP_CAPS", "CAPS", "capabilities left in the bounding set, e.g. NET_BIND_SERVICE (default: none)"},
       {"chown", "ENTRYPOINT_CHOWN", "PATH", "chown PATH (recursively, skipped when already owned) to --user first; repeatable", true},
       {"refuse-root", "ENTRYPOINT_REFUSE_ROOT", "", "fail instead of running the app as root"},
@@ -268,7 +270,10 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     run.drop = true;
     run.uid = user->uid;
     run.gid = user->gid;
-    run.groups.assign(user->groups.begin(), user->groups.end());
+    auto no_groups = flags.GetBool("no-supplementary-groups");
+    if (!no_groups.ok()) return fail(kEntrypointUsage, no_groups.status());
+    if (*no_groups) run.groups = {user->gid};
+    else run.groups.assign(user->groups.begin(), user->groups.end());
     if (!vars.count("HOME") || vars["HOME"] == "/root") vars["HOME"] = user->home;
     spdlog::info("running as uid {} gid {} ({} supplementary groups), no_new_privs, capabilities {}", user->uid, user->gid,
                  user->groups.size(), run.keep_caps.empty() ? std::string("dropped") : flags.Get("keep-caps"));

@@ -1,5 +1,6 @@
 // entrypoint as PID 1 in a fresh PID namespace (unshare --pid --fork, as root): exit codes,
 // signals, zombies, the grace period, stop behaviour and exec failures. Real processes only.
+#include <grp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -202,6 +203,14 @@ TEST(EntrypointPid1Test, DropsPrivilegesCapabilitiesAndChownsOnce) {
   EXPECT_EQ(st.st_uid, 65534u);
   RunResult keep = RunCommand(AsPid1({"--user=nobody", "--keep-caps=NET_BIND_SERVICE", "--", "/bin/cat", "/proc/self/status"}));
   EXPECT_THAT(keep.out, HasSubstr("CapBnd:\t0000000000000400"));
+  // postgres is in ssl-cert on Debian: set by default, cleared on request.
+  RunResult with_groups = RunCommand(AsPid1({"--user=postgres", "--", "/bin/cat", "/proc/self/status"}));
+  RunResult without = RunCommand(AsPid1({"--user=postgres", "--no-supplementary-groups", "--", "/bin/cat", "/proc/self/status"}));
+  const std::string pg_gid = std::to_string(ServerGid());
+  const group* ssl_cert = getgrnam("ssl-cert");
+  ASSERT_NE(ssl_cert, nullptr) << "postgresql-common puts postgres in ssl-cert";
+  EXPECT_THAT(with_groups.out, ::testing::ContainsRegex("Groups:[^\n]*[^0-9]" + std::to_string(ssl_cert->gr_gid) + " "));
+  EXPECT_THAT(without.out, HasSubstr("Groups:\t" + pg_gid + " \n"));
   EXPECT_EQ(RunCommand(AsPid1({"--user=no-such-user", "--", "true"})).exit_code, 77);
   EXPECT_EQ(RunCommand(AsPid1({"--refuse-root", "--", "true"})).exit_code, 77);
   EXPECT_EQ(RunCommand(AsPid1({"--refuse-root", "--user=nobody", "--", "true"})).exit_code, 0);

@@ -214,12 +214,62 @@ absl::StatusOr<std::map<int, int>> ParseSignalRewrite(const std::string& spec) {
   return out;
 }
 
-int ExecApp(const RunOptions& o) {
+namespace {
+
+// argv and envp for execve, pointing into `o` (which must outlive them).
+struct CArgs {
+  explicit CArgs(const RunOptions& o) {
+    for (const std::string& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const std::string& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+  }
   std::vector<char*> argv, envp;
-  for (const std::string& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const std::string& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
+};
+
+// Forks and execs `o` with signal mask `child_mask` (in its own process group when
+// `own_group`). Returns the child's pid, or -1 when it could not fork. `*exec_errno` is the
+// errno of a failed exec (already reported on stderr), else 0.
+pid_t Spawn(const RunOptions& o, const sigset_t& child_mask, bool own_group, int* exec_errno) {
+  *exec_errno = 0;
+  CArgs args(o);
+  const std::vector<gid_t> groups(o.groups.begin(), o.groups.end());  // prepared before fork
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    std::fprintf(stderr, "entrypoint: pipe: %s\n", std::strerror(errno));
+    return -1;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    std::fprintf(stderr, "entrypoint: fork: %s\n", std::strerror(errno));
+    close(report[0]);
+    close(report[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    close(report[0]);
+    if (own_group) setpgid(0, 0);  // the app leads its own process group (for --signal-group)
+    ExecChild(o, args.argv.data(), args.envp.data(), report[1], child_mask, groups.data(), groups.size());
+  }
+  if (own_group) setpgid(pid, pid);
+  close(report[1]);
+  ssize_t got;
+  do {
+    got = read(report[0], exec_errno, sizeof *exec_errno);
+  } while (got < 0 && errno == EINTR);
+  close(report[0]);
+  if (got != sizeof *exec_errno) {
+    *exec_errno = 0;  // EOF: the exec succeeded and closed the pipe
+  } else {
+    std::fprintf(stderr, "entrypoint: exec %s: %s\n", o.argv[0].c_str(), std::strerror(*exec_errno));
+  }
+  return pid;
+}
+
+}  // namespace
+
+int ExecApp(const RunOptions& o) {
+  CArgs args(o);
   if (o.drop) {
     const std::vector<gid_t> groups(o.groups.begin(), o.groups.end());
     if (int err = DropPrivileges(o, groups.data(), groups.size()); err != 0) {
@@ -227,42 +277,21 @@ int ExecApp(const RunOptions& o) {
       return kExitNotExecutable;
     }
   }
-  int err = ExecSearch(argv.data(), envp.data(), PathOf(envp.data()));
+  int err = ExecSearch(args.argv.data(), args.envp.data(), PathOf(args.envp.data()));
   std::fprintf(stderr, "entrypoint: exec %s: %s\n", o.argv[0].c_str(), std::strerror(err));
   return ExecFailureCode(err);
 }
 
 int RunToCompletion(const RunOptions& o) {
-  std::vector<char*> argv, envp;
-  for (const std::string& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const std::string& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  const std::vector<gid_t> groups(o.groups.begin(), o.groups.end());
-  int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) return 1;
   sigset_t current;
   sigprocmask(SIG_SETMASK, nullptr, &current);
-  pid_t pid = fork();
-  if (pid < 0) return 1;
-  if (pid == 0) {
-    close(report[0]);
-    ExecChild(o, argv.data(), envp.data(), report[1], current, groups.data(), groups.size());
-  }
-  close(report[1]);
   int exec_errno = 0;
-  ssize_t got;
-  do {
-    got = read(report[0], &exec_errno, sizeof exec_errno);
-  } while (got < 0 && errno == EINTR);
-  close(report[0]);
+  pid_t pid = Spawn(o, current, false, &exec_errno);
+  if (pid < 0) return 1;
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (got == sizeof exec_errno) {
-    std::fprintf(stderr, "entrypoint: exec %s: %s\n", o.argv[0].c_str(), std::strerror(exec_errno));
-    return ExecFailureCode(exec_errno);
-  }
+  if (exec_errno != 0) return ExecFailureCode(exec_errno);
   return ExitCodeOf(status);
 }
 
@@ -271,40 +300,9 @@ int SuperviseApp(const RunOptions& o) {
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
-
-  std::vector<char*> argv, envp;
-  for (const std::string& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const std::string& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-
-  const std::vector<gid_t> groups(o.groups.begin(), o.groups.end());  // prepared before fork
-  int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) {
-    std::fprintf(stderr, "entrypoint: pipe: %s\n", std::strerror(errno));
-    return 1;
-  }
-  pid_t app = fork();
-  if (app < 0) {
-    std::fprintf(stderr, "entrypoint: fork: %s\n", std::strerror(errno));
-    return 1;
-  }
-  if (app == 0) {
-    close(report[0]);
-    setpgid(0, 0);  // the app leads its own process group (for --signal-group)
-    ExecChild(o, argv.data(), envp.data(), report[1], old, groups.data(), groups.size());
-  }
-  setpgid(app, app);
-  close(report[1]);
   int exec_errno = 0;
-  ssize_t got;
-  do {
-    got = read(report[0], &exec_errno, sizeof exec_errno);
-  } while (got < 0 && errno == EINTR);
-  close(report[0]);
-  if (got == sizeof exec_errno) {
-    std::fprintf(stderr, "entrypoint: exec %s: %s\n", o.argv[0].c_str(), std::strerror(exec_errno));
-  }
+  const pid_t app = Spawn(o, old, true, &exec_errno);
+  if (app < 0) return 1;
 
   bool app_alive = true;
   int app_status = 0;
@@ -354,7 +352,7 @@ int SuperviseApp(const RunOptions& o) {
     kill(o.signal_group ? -app : app, send);
     if (IsStopSignal(sig) && stop_deadline == absl::InfiniteFuture()) stop_deadline = absl::Now() + o.grace;
   }
-  if (got == sizeof exec_errno) return ExecFailureCode(exec_errno);
+  if (exec_errno != 0) return ExecFailureCode(exec_errno);
   return ExitCodeOf(app_status);
 }
 

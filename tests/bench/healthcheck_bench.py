@@ -9,29 +9,21 @@ usage: healthcheck_bench.py [BIN_DIR] [RUNS]     (default build/release/bin, 40 
 """
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import PGBIN, as_server, free_port, scratch_dir, target_line  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release/bin"))
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 40
-PGBIN = "/usr/lib/postgresql/15/bin"
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
-def as_server(cmd):
-    return (["runuser", "-u", "postgres", "--"] + cmd) if os.geteuid() == 0 else cmd
 
 
 RUNSTAT = None
@@ -47,10 +39,7 @@ def measure(argv):
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="noshell-bench-")
-    os.chmod(work, 0o755)
-    if os.geteuid() == 0:
-        shutil.chown(work, "postgres", "postgres")
+    work = scratch_dir("noshell-bench-")
     pg_port, redis_port = free_port(), free_port()
     pw = os.path.join(work, "pw")
     with open(pw, "w") as f:
@@ -113,15 +102,12 @@ PGPASSWORD=benchpass psql -h 127.0.0.1 -p {pg_port} -U app -d postgres -XAtqc 's
         hc, sh, fl = (med[n] for n, _ in cases)
         size = os.path.getsize(os.path.join(BIN, "healthcheck")) / 1e6
 
-        def line(what, value, target, ok):
-            print(f"  {what:40} {value:>10}   target {target:10} {'met' if ok else 'MISSED'}")
-
         print("ratios and targets:")
-        line("wall: healthcheck / script", f"{hc[0] / sh[0]:.3f}x", "<= 0.30x", hc[0] / sh[0] <= 0.30)
-        line("wall: healthcheck / libpq floor", f"{hc[0] / fl[0]:.3f}x", "<= 1.20x", hc[0] / fl[0] <= 1.20)
-        line("cpu: healthcheck / script", f"{hc[1] / sh[1]:.3f}x", "<= 0.08x", hc[1] / sh[1] <= 0.08)
-        line("peak RSS of healthcheck", f"{hc[2]:.2f} MB", "<= 4 MB", hc[2] <= 4)
-        line("healthcheck binary size", f"{size:.2f} MB", "<= 8 MB", size <= 8)
+        target_line("wall: healthcheck / script", f"{hc[0] / sh[0]:.3f}x", "<= 0.30x", hc[0] / sh[0] <= 0.30)
+        target_line("wall: healthcheck / libpq floor", f"{hc[0] / fl[0]:.3f}x", "<= 1.20x", hc[0] / fl[0] <= 1.20)
+        target_line("cpu: healthcheck / script", f"{hc[1] / sh[1]:.3f}x", "<= 0.08x", hc[1] / sh[1] <= 0.08)
+        target_line("peak RSS of healthcheck", f"{hc[2]:.2f} MB", "<= 4 MB", hc[2] <= 4)
+        target_line("healthcheck binary size", f"{size:.2f} MB", "<= 8 MB", size <= 8)
     finally:
         if redis:
             redis.kill()

@@ -12,40 +12,29 @@ usage: migrate_bench.py [BIN_DIR] [RUNS]     (default build/release/bin, 20 runs
 """
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import PGBIN, as_server, free_port, scratch_dir, target_line  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release/bin"))
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-PGBIN = "/usr/lib/postgresql/15/bin"
 DBMATE = "/opt/noshell-peers/node_modules/@dbmate/linux-x64/bin/dbmate"
 N = 200
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
-def as_server(cmd):
-    return (["runuser", "-u", "postgres", "--"] + cmd) if os.geteuid() == 0 else cmd
 
 
 def main():
     if not os.access(DBMATE, os.X_OK):
         sys.exit(f"{DBMATE} is missing: scripts/install-deps.sh installs dbmate from npm")
-    work = tempfile.mkdtemp(prefix="noshell-mbench-")
-    os.chmod(work, 0o755)
-    if os.geteuid() == 0:
-        shutil.chown(work, "postgres", "postgres")
+    work = scratch_dir("noshell-mbench-")
     port = free_port()
     try:
         subprocess.run(as_server([f"{PGBIN}/initdb", "-D", f"{work}/pg", "-U", "app", "--auth=trust", "--no-sync"]),
@@ -129,19 +118,16 @@ def main():
         size = os.path.getsize(os.path.join(BIN, "migrate")) / 1e6
         dsize = os.path.getsize(DBMATE) / 1e6
 
-        def line(what, value, target, ok):
-            print(f"  {what:42} {value:>10}   target {target:10} {'met' if ok else 'MISSED'}")
-
         print("ratios and targets:")
         r = med["migrate"] / med["psql floor"]
-        line("apply: migrate / psql floor", f"{r:.3f}x", "<= 1.03x", r <= 1.03)
+        target_line("apply: migrate / psql floor", f"{r:.3f}x", "<= 1.03x", r <= 1.03, width=42)
         print(f"  {'apply: dbmate / psql floor':42} {med['dbmate'] / med['psql floor']:>9.3f}x")
         r = nm["migrate"][0] / nm["dbmate"][0]
-        line("nothing to do, wall: migrate / dbmate", f"{r:.3f}x", "<= 0.15x", r <= 0.15)
+        target_line("nothing to do, wall: migrate / dbmate", f"{r:.3f}x", "<= 0.15x", r <= 0.15, width=42)
         r = nm["migrate"][1] / nm["dbmate"][1]
-        line("nothing to do, cpu: migrate / dbmate", f"{r:.3f}x", "<= 0.05x", r <= 0.05)
-        line("nothing to do, peak RSS of migrate", f"{nm['migrate'][2]:.2f} MB", "<= 8 MB", nm["migrate"][2] <= 8)
-        line("migrate binary size", f"{size:.2f} MB", "<= 8 MB", size <= 8)
+        target_line("nothing to do, cpu: migrate / dbmate", f"{r:.3f}x", "<= 0.05x", r <= 0.05, width=42)
+        target_line("nothing to do, peak RSS of migrate", f"{nm['migrate'][2]:.2f} MB", "<= 8 MB", nm["migrate"][2] <= 8, width=42)
+        target_line("migrate binary size", f"{size:.2f} MB", "<= 8 MB", size <= 8, width=42)
         print(f"  {'dbmate binary size':42} {dsize:>7.2f} MB")
     finally:
         subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-m", "immediate", "stop"]),

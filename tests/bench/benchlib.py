@@ -1,0 +1,34 @@
+"""tests/bench/benchlib.py — what the benchmark scripts share: ports, the postgres user, a scratch
+folder a PostgreSQL cluster can live in, and the target lines they print."""
+import os
+import shutil
+import socket
+import tempfile
+
+PGBIN = "/usr/lib/postgresql/15/bin"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def as_server(cmd):
+    """`cmd` run as the postgres user when we are root (initdb refuses root)."""
+    return (["runuser", "-u", "postgres", "--"] + cmd) if os.geteuid() == 0 else cmd
+
+
+def scratch_dir(prefix):
+    """A temp folder the postgres user can write (and root can still clean up)."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(work, 0o755)
+    if os.geteuid() == 0:
+        shutil.chown(work, "postgres", "postgres")
+    return work
+
+
+def target_line(what, value, target, ok, width=40):
+    print(f"  {what:{width}} {value:>10}   target {target:10} {'met' if ok else 'MISSED'}")

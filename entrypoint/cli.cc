@@ -47,6 +47,10 @@ std::vector<FlagSpec> Specs() {
       {"pre-start", "ENTRYPOINT_PRE_START", "COMMAND",
        "run COMMAND (words split on spaces, no shell) before the app; must exit 0; repeatable (environment: one per line or ';')",
        true, "\n;"},
+      {"first-start", "ENTRYPOINT_FIRST_START", "PATH:COMMAND",
+       "run COMMAND (as --pre-start does) only while PATH does not exist, e.g. initdb on an empty volume; "
+       "it must exit 0 and create PATH; repeatable (environment: one per line or ';')",
+       true, "\n;"},
       {"user", "ENTRYPOINT_USER", "USER[:GROUP]", "run the app as this user (name or uid, from /etc/passwd; no NSS)"},
       {"no-supplementary-groups", "ENTRYPOINT_NO_SUPPLEMENTARY_GROUPS", "",
        "give the app only --user's primary group (default: also its /etc/group memberships)"},
@@ -172,6 +176,23 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
   auto subreaper = flags.GetBool("subreaper");
   if (!group.ok() || !subreaper.ok()) return fail(kEntrypointUsage, !group.ok() ? group.status() : subreaper.status());
   run.signal_group = *group;
+  struct FirstStart {
+    std::string creates;
+    std::vector<std::string> argv;
+  };
+  std::vector<FirstStart> first_starts;
+  for (const std::string& spec : flags.GetAll("first-start")) {
+    size_t colon = spec.find(':');
+    FirstStart f;
+    if (colon != std::string::npos) {
+      f.creates = spec.substr(0, colon);
+      f.argv = absl::StrSplit(spec.substr(colon + 1), ' ', absl::SkipEmpty());
+    }
+    if (f.creates.empty() || f.creates[0] != '/' || f.argv.empty()) {
+      return fail(kEntrypointUsage, absl::InvalidArgumentError(absl::StrCat("--first-start=", spec, ": want /ABSOLUTE/PATH:COMMAND")));
+    }
+    first_starts.push_back(std::move(f));
+  }
 
   // 1. Secrets: the child's environment, with X_FILE resolved into X.
   std::map<std::string, std::string> vars;
@@ -282,8 +303,24 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     return fail(kEntrypointPermission, absl::PermissionDeniedError("refusing to run the app as root (--refuse-root); set --user"));
   }
 
-  // 6. Pre-start commands, in order, as the app's user.
+  // 6. First-start and pre-start commands, in order, as the app's user.
   for (const auto& [k, v] : vars) run.env.push_back(absl::StrCat(k, "=", v));
+  for (const FirstStart& f : first_starts) {
+    struct stat st;
+    if (lstat(f.creates.c_str(), &st) == 0) {
+      spdlog::info("first-start: {} exists, {} skipped", f.creates, f.argv[0]);
+      continue;
+    }
+    RunOptions pre = run;
+    pre.argv = f.argv;
+    spdlog::info("first-start: {} does not exist, running {}", f.creates, f.argv[0]);
+    if (int code = RunToCompletion(pre); code != 0) {
+      return fail(kEntrypointPreStart, absl::AbortedError(absl::StrCat("first-start command ", f.argv[0], " exited with ", code)));
+    }
+    if (lstat(f.creates.c_str(), &st) != 0) {
+      return fail(kEntrypointPreStart, absl::AbortedError(absl::StrCat("first-start command ", f.argv[0], " exited 0 but did not create ", f.creates)));
+    }
+  }
   for (const std::string& command : flags.GetAll("pre-start")) {
     RunOptions pre = run;
     pre.argv = absl::StrSplit(command, ' ', absl::SkipEmpty());

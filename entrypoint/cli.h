@@ -16,7 +16,7 @@ inline constexpr int kEntrypointTemplate = 65;  // a template could not be rende
 inline constexpr int kEntrypointSecret = 66;    // a *_FILE secret could not be read
 inline constexpr int kEntrypointWait = 69;      // a dependency did not become ready
 inline constexpr int kEntrypointMigrate = 70;   // in-process migrations failed (migrate's message says why)
-inline constexpr int kEntrypointPreStart = 71;  // a pre-start command failed
+inline constexpr int kEntrypointPreStart = 71;  // a first-start or pre-start command failed
 inline constexpr int kEntrypointPermission = 77;  // bad --user, chown failed, or root refused
 
 // Resolves *_FILE secrets in `vars` (the child's environment): for each eligible X with X_FILE

@@ -1,17 +1,35 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package noshell needs to build, test and benchmark.
-# Idempotent; run as root (or with sudo). Used by the README and by .ci/run.
+# Idempotent; run as root (or with sudo). Used by the README, by .ci/run and (with --build-only) by
+# docker/Dockerfile's builder stage.
+#   install-deps.sh               everything: build, tests, benchmarks, container tests
+#   install-deps.sh --build-only  only what building the static binaries needs
 set -euo pipefail
+
+build_only=0
+case "${1:-}" in
+  "") ;;
+  --build-only) build_only=1 ;;
+  *) echo "install-deps.sh: unknown option '$1' (expected --build-only or nothing)" >&2; exit 2 ;;
+esac
 
 packages=(
   # build
   build-essential cmake ninja-build pkg-config file
   libpq-dev postgresql-server-dev-15 libssl-dev libhiredis-dev
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libpg-query-dev
-  # real servers and peer tools for integration tests and benchmarks
-  postgresql-15 postgresql-client-15 redis-server redis-tools pgbouncer
-  openssl ca-certificates python3 hyperfine procps util-linux tini
 )
+if [ "$build_only" = 0 ]; then
+  packages+=(
+    # real servers and peer tools for integration tests and benchmarks
+    postgresql-15 postgresql-client-15 redis-server redis-tools pgbouncer
+    openssl ca-certificates python3 hyperfine procps util-linux tini
+    # container tests (tests/containers): podman with runc, a real compose implementation
+    # (docker-compose, talking to podman's Docker API socket), debootstrap for a local Debian 12
+    # base image
+    podman runc netavark aardvark-dns iptables docker-compose debootstrap debian-archive-keyring
+  )
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -24,6 +42,7 @@ if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
+if [ "$build_only" = 1 ]; then exit 0; fi
 
 # Peer tools measured and tested against (tests/bench, tests/integration): dbmate from npm.
 if ! command -v npm >/dev/null 2>&1; then

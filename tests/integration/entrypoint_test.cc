@@ -272,6 +272,40 @@ TEST(EntrypointTest, PreStartCommandsRunInOrderAndMustSucceed) {
   EXPECT_FALSE(std::filesystem::exists(dir.Join("app-ran")));
 }
 
+TEST(EntrypointTest, FirstStartRunsOnlyUntilItsPathExists) {
+  TempDir dir;
+  const std::string data = dir.Join("data");
+  const std::string log = dir.Join("runs");
+  // First start: each command runs and creates its path, in order.
+  const std::vector<std::string> argv = {BinaryPath("entrypoint"), "--first-start=" + data + ":/bin/mkdir -p " + data,
+                                         "--first-start=" + data + "/PG_VERSION:/usr/bin/touch " + data + "/PG_VERSION",
+                                         "--pre-start=/usr/bin/touch " + log, "--", "/usr/bin/test", "-f", data + "/PG_VERSION"};
+  RunResult first = RunCommand(argv);
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.err, HasSubstr("does not exist, running /usr/bin/touch"));
+  // Later starts skip it.
+  WriteFile(data + "/PG_VERSION", "15\n");
+  RunResult again = RunCommand(argv);
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.err, HasSubstr(data + " exists, /bin/mkdir skipped"));
+  EXPECT_THAT(again.err, HasSubstr(data + "/PG_VERSION exists, /usr/bin/touch skipped"));
+  EXPECT_EQ(ReadFile(data + "/PG_VERSION"), "15\n");
+
+  // A command that succeeds without creating its path is an error, and the app does not start.
+  RunResult lying = RunCommand({BinaryPath("entrypoint"), "--first-start=" + dir.Join("never") + ":/bin/true", "--", "/usr/bin/touch",
+                                dir.Join("app-ran")});
+  EXPECT_EQ(lying.exit_code, 71);
+  EXPECT_THAT(lying.err, HasSubstr("first-start command /bin/true exited 0 but did not create " + dir.Join("never")));
+  RunResult failing = RunCommand({BinaryPath("entrypoint"), "--first-start=" + dir.Join("never") + ":/bin/false", "--", "/usr/bin/touch",
+                                  dir.Join("app-ran")});
+  EXPECT_EQ(failing.exit_code, 71);
+  EXPECT_THAT(failing.err, HasSubstr("first-start command /bin/false exited with 1"));
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("app-ran")));
+  RunResult bad = RunCommand({BinaryPath("entrypoint"), "--first-start=relative:/bin/true", "--", "/bin/true"});
+  EXPECT_EQ(bad.exit_code, 64);
+  EXPECT_THAT(bad.err, HasSubstr("--first-start=relative:/bin/true: want /ABSOLUTE/PATH:COMMAND"));
+}
+
 TEST(EntrypointTest, MigratesInProcessBeforeTheApp) {
   PgServer pg;
   const std::string fixtures = std::string(NOSHELL_TEST_SRC_DIR) + "/fixtures/migrations/goose";

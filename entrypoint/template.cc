@@ -229,7 +229,7 @@ class Renderer {
       if (!absl::SimpleAtoi(t_.substr(start, pos_ - start), &v)) Fail("number too large");
       return v;
     }
-    // A variable: NAME, $NAME or ${NAME}.
+    // A variable (NAME, $NAME, ${NAME} or ${NAME:-EXPR}) or a call min(...) / max(...).
     bool braces = false;
     if (t_[pos_] == '$') {
       ++pos_;
@@ -241,12 +241,19 @@ class Renderer {
     size_t name_start = pos_;
     while (pos_ < end_ && IsNameChar(t_[pos_])) ++pos_;
     std::string name(t_.substr(name_start, pos_ - name_start));
-    if (braces && !Eat('}')) Fail("missing }");
     if (name.empty() || !IsNameStart(name[0])) {
       Fail(absl::StrCat("unexpected \"", t_.substr(start, std::max<size_t>(pos_ - start, 1)), "\""));
       return 0;
     }
+    if (!braces && t_[start] != '$' && (name == "min" || name == "max") && Eat('(')) return MinMax(name == "min");
+    std::optional<int64_t> fallback;
+    if (braces && pos_ + 1 < end_ && t_[pos_] == ':' && t_[pos_ + 1] == '-') {
+      pos_ += 2;
+      fallback = Sum();
+    }
+    if (braces && !Eat('}')) Fail("missing }");
     std::optional<std::string> value = env_.Get(name);
+    if (fallback.has_value() && (!value.has_value() || value->empty())) return *fallback;
     if (!value.has_value()) {
       Fail(absl::StrCat(name, " is not set"));
       return 0;
@@ -256,6 +263,20 @@ class Renderer {
       Fail(absl::StrCat(name, " is not an integer"));  // never the value: it may be a secret
       return 0;
     }
+    return v;
+  }
+
+  // min(a, b, ...) / max(a, b, ...), after the "(": clamps such as max(128, mem / 4).
+  int64_t MinMax(bool is_min) {
+    int64_t v = Sum();
+    int args = 1;
+    while (Eat(',')) {
+      int64_t r = Sum();
+      v = is_min ? std::min(v, r) : std::max(v, r);
+      ++args;
+    }
+    if (!Eat(')')) Fail(absl::StrCat(is_min ? "min" : "max", "(...): missing )"));
+    else if (args < 2) Fail(absl::StrCat(is_min ? "min" : "max", "(...) needs two or more values"));
     return v;
   }
 

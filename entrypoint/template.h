@@ -5,8 +5,10 @@
 //   ${NAME-default}     NAME if set (even empty), else default
 //   ${NAME:?message}    NAME if set and not empty, else an error carrying message
 //   $$                  a literal $
-//   $((expression))     64-bit integer arithmetic: + - * / % ( ), unary -, decimal literals and
-//                       variable names (bare, $NAME or ${NAME}); division by zero is an error
+//   $((expression))     64-bit integer arithmetic: + - * / % ( ), unary -, decimal literals,
+//                       variables (bare NAME, $NAME, ${NAME}, or ${NAME:-expression} when NAME
+//                       may be unset or empty), min(a, b, ...) and max(a, b, ...); division by
+//                       zero is an error
 //   any other $         itself ("costs $5" stays as written)
 //
 // Every problem in a template is reported at once, each with its line and column. Rendering is

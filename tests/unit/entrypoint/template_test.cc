@@ -28,6 +28,23 @@ TEST(TemplateTest, Arithmetic) {
   EXPECT_EQ(Render("$((7/2)) $((-7/2)) $((2*(3+4)))", env), "3 -3 14");
 }
 
+TEST(TemplateTest, ArithmeticDefaultsAndClamps) {
+  MapEnv env{{"CONTAINER_MEMORY_LIMIT_MB", "2048"}, {"EMPTY", ""}, {"CONNS", "50"}, {"min", "7"}};
+  // ${NAME:-expression} inside $((...)): the default when NAME is unset or empty.
+  EXPECT_EQ(Render("$((CONTAINER_MEMORY_LIMIT_MB * 1024 / 4 / ${MAX_CONNS:-100}))kB", env), "5242kB");
+  EXPECT_EQ(Render("$((2048 / ${EMPTY:-(1 + 3)})) $((${CONNS:-100} * 2))", env), "512 100");
+  // min/max clamp; they nest, and take two or more values.
+  EXPECT_EQ(Render("$((max(128, CONTAINER_MEMORY_LIMIT_MB / 32)))MB", env), "128MB");
+  EXPECT_EQ(Render("$((min(2048, max(64, CONTAINER_MEMORY_LIMIT_MB / 16))))MB", env), "128MB");
+  EXPECT_EQ(Render("$((min(5, 3, 9) + max(-1, -2)))", env), "2");
+  // $min is the variable, not the function.
+  EXPECT_EQ(Render("$(($min + 1))", env), "8");
+  for (const char* bad : {"$((min(1)))", "$((max(1, 2))", "$((min 1))", "$((${UNSET:-}))", "$((${X:-1 +}))"}) {
+    auto r = RenderTemplate(bad, env, "f");
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+}
+
 TEST(TemplateTest, EveryProblemIsReportedWithLineAndColumn) {
   MapEnv env{{"SECRET", "s3cr3t-value"}, {"ZERO", "0"}};
   auto r = RenderTemplate("a=${MISSING}\nb = ${OTHER:?set OTHER to the replica host}\nc=$((SECRET + 1)) d=$((1/ZERO))\ne=${1x} ${A:+x}\nf=${UNCLOSED",

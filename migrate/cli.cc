@@ -207,7 +207,8 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
   }
 
   std::string url = flags.Get("database-url");
-  if (url.empty()) url = env.Get("DATABASE_URL").value_or("");
+  // $DATABASE_URL, or the file $DATABASE_URL_FILE names (a mounted secret), as env:NAME reads it.
+  if (url.empty() && (env.Get("DATABASE_URL").has_value() || env.Get("DATABASE_URL_FILE").has_value())) url = "env:DATABASE_URL";
   if (url.empty()) url = "postgres://";  // libpq's PG* variables
   auto target = ParseTarget(url, env);
   if (!target.ok()) return fail(target.status());

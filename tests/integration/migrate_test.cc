@@ -38,7 +38,7 @@ class MigrateTest : public ::testing::Test {
     argv.insert(argv.end(), args.begin(), args.end());
     RunOptions o;
     o.env = std::move(env);
-    o.env.emplace("DATABASE_URL", Url());
+    if (!o.env.count("DATABASE_URL_FILE")) o.env.emplace("DATABASE_URL", Url());
     return RunCommand(argv, o);
   }
   std::string Sql(const std::string& sql) { return pg_->Psql(sql, db_); }
@@ -255,6 +255,15 @@ TEST_F(MigrateTest, ConnectionProblemsAndSecrets) {
                             {{"REVIEWPOINT_DB_URL", absl::StrCat("postgresql+asyncpg://app:apppass@127.0.0.1:", pg_->port(), "/", db_)},
                              {"DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"}});
   EXPECT_EQ(named.exit_code, 0) << named.out << named.err;
+  // By default from DATABASE_URL_FILE, a mounted secret (Kubernetes, compose secrets).
+  WriteFile(dir.Join("2_b.up.sql"), "CREATE TABLE b (id int);\n");
+  WriteFile(dir.Join("url"), absl::StrCat("postgres://app:apppass@127.0.0.1:", pg_->port(), "/", db_, "\n"), 0600);
+  RunResult from_file = Migrate({"--dir=" + dir.path(), "up"}, {{"DATABASE_URL_FILE", dir.Join("url")}});
+  EXPECT_EQ(from_file.exit_code, 0) << from_file.out << from_file.err;
+  EXPECT_THAT(History(), HasSubstr("2:applied"));
+  RunResult both = Migrate({"--dir=" + dir.path(), "up"}, {{"DATABASE_URL_FILE", dir.Join("url")}, {"DATABASE_URL", "postgres://x@y/z"}});
+  EXPECT_EQ(both.exit_code, 2) << both.out << both.err;
+  EXPECT_THAT(both.err, HasSubstr("both DATABASE_URL and DATABASE_URL_FILE are set"));
 }
 
 // Taking over: the fixture is applied up to a version with migrate itself, then our history table

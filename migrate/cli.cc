@@ -32,7 +32,7 @@ std::vector<FlagSpec> Specs() {
   return {
       {"dir", "MIGRATE_DIR", "DIR", "migrations folder (default ./migrations)"},
       {"database-url", "MIGRATE_DATABASE_URL", "URL",
-       "postgres://, postgresql+driver://, jdbc:postgresql://, key=value, or env:NAME (default: $DATABASE_URL, "
+       "postgres://, postgresql+driver://, jdbc:postgresql://, key=value, or env:NAME (default: $DATABASE_URL or $DATABASE_URL_FILE, "
        "then PG* variables)"},
       {"format", "MIGRATE_FORMAT", "text|json", "output format (default text)"},
       {"source-format", "MIGRATE_SOURCE_FORMAT", "NAME", "golang-migrate, dbmate, goose or flyway (default: detected)"},

@@ -51,6 +51,7 @@ std::vector<std::string> EnvStrings(const RunOptions& o) {
 // work after fork (everything is prepared before).
 pid_t Spawn(const std::vector<std::string>& argv, const RunOptions& o, int out_fd, int err_fd) {
   std::vector<std::string> env_strings = EnvStrings(o);
+  const char* stdin_path = o.stdin_path.empty() ? "/dev/null" : o.stdin_path.c_str();
   std::vector<char*> args, envp;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -61,8 +62,9 @@ pid_t Spawn(const std::vector<std::string>& argv, const RunOptions& o, int out_f
   setpgid(0, 0);
   dup2(out_fd, 1);
   dup2(err_fd, 2);
-  int devnull = open("/dev/null", O_RDONLY);
-  dup2(devnull, 0);
+  int in = open(stdin_path, O_RDONLY);
+  if (in < 0) _exit(125);
+  dup2(in, 0);
   if (!o.chroot_dir.empty()) {
     if (chroot(o.chroot_dir.c_str()) != 0 || chdir("/") != 0) _exit(125);
   }

@@ -49,6 +49,7 @@ struct RunOptions {
   gid_t gid = static_cast<gid_t>(-1);
   absl::Duration timeout = absl::Seconds(60);
   std::string chroot_dir;                   // chroot before exec (root only)
+  std::string stdin_path;                   // the child's stdin (default /dev/null)
 };
 
 // Runs argv[0] (a path; PATH is searched) to completion and captures its output.

@@ -1,0 +1,624 @@
+// Container tests (label "containers"): the images, compose file and Kubernetes manifests of
+// docker/, built and run with podman (runc) and a real compose implementation (docker-compose
+// against podman's Docker API socket).
+//
+// Once per run the environment below builds, from this checkout:
+//   - a Debian 12 base image made with debootstrap + podman import (no registry is reachable);
+//   - the toolbox, with the full multi-stage docker/Dockerfile on that base;
+//   - stand-ins for the upstream bases the examples build FROM (tests/containers/stand-in-bases.sh:
+//     distroless static nonroot, postgres:15, redis:7 — the same files, no shell);
+//   - the three example images from docker/examples, via their documented build arguments.
+// Needs root, podman, runc, catatonit, debootstrap, docker-compose (scripts/install-deps.sh).
+// Podman here has no systemd, so nothing runs health checks on a timer: the tests run
+// `podman healthcheck run` themselves where Docker's timer would.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/harness.h"
+
+namespace noshell::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kRepo = NOSHELL_SOURCE_DIR;
+const std::string kPrefix = "localhost/noshell-test";
+const std::string kDebian = kPrefix + "/debian:12";
+const std::string kToolbox = kPrefix + "/toolbox:test";
+const std::string kBuilder = kPrefix + "/builder:test";
+const std::string kDistroless = kPrefix + "/distroless-static:nonroot";
+const std::string kApp = kPrefix + "/example-app:test";
+const std::string kPostgres = kPrefix + "/example-postgres:test";
+const std::string kRedis = kPrefix + "/example-redis:test";
+const std::string kPgHealth = "postgres:///postgres?host=/var/run/postgresql&user=postgres";
+
+std::string g_conf;  // CONTAINERS_CONF: runc, cgroupfs, no default ulimits (../shared/TOOLCHAIN.md)
+
+std::map<std::string, std::string> PodmanEnv() { return {{"CONTAINERS_CONF", g_conf}, {"HOME", "/root"}}; }
+
+RunResult Podman(std::vector<std::string> args, absl::Duration timeout = absl::Minutes(3)) {
+  args.insert(args.begin(), "podman");
+  RunOptions o;
+  o.env = PodmanEnv();
+  o.timeout = timeout;
+  return RunCommand(args, o);
+}
+
+// Runs podman and fails the test (not fatally) unless it exits 0; returns stdout, trimmed.
+std::string MustPodman(const std::vector<std::string>& args, absl::Duration timeout = absl::Minutes(3)) {
+  RunResult r = Podman(args, timeout);
+  EXPECT_EQ(r.exit_code, 0) << "podman " << absl::StrJoin(args, " ") << "\n" << r.out << r.err;
+  return std::string(absl::StripAsciiWhitespace(r.out));
+}
+
+// A unique name for this run's containers, networks and pods.
+std::string Name(const std::string& what) { return absl::StrCat("nst", getpid(), "-", what); }
+
+// Podman commands run (in reverse order) when the scope ends, whatever the test did.
+class Cleanup {
+ public:
+  ~Cleanup() {
+    for (auto it = cmds_.rbegin(); it != cmds_.rend(); ++it) Podman(*it);
+  }
+  void Add(std::vector<std::string> cmd) { cmds_.push_back(std::move(cmd)); }
+
+ private:
+  std::vector<std::vector<std::string>> cmds_;
+};
+
+std::string HealthLog(const std::string& container) {
+  return Podman({"inspect", container, "--format", "{{json .State.Health.Log}}"}).out;
+}
+
+// Runs the container's health check the way Docker's timer would, until it passes.
+bool WaitHealthy(const std::string& container, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (Podman({"healthcheck", "run", container}).exit_code == 0) return true;
+    absl::SleepFor(absl::Milliseconds(300));
+  }
+  ADD_FAILURE() << container << " not healthy within " << timeout << "\nhealth log: " << HealthLog(container)
+                << "\nlogs: " << Podman({"logs", container}).err;
+  return false;
+}
+
+int ExitCode(const std::string& container) {
+  int code = -1;
+  EXPECT_TRUE(absl::SimpleAtoi(MustPodman({"inspect", container, "--format", "{{.State.ExitCode}}"}), &code));
+  return code;
+}
+
+// A PostgreSQL data directory made the way the example image's --first-start would (initdb,
+// superuser postgres with `password`), then `sql` run in single-user mode, owned by the image's
+// postgres uid (999). initdb needs /bin/sh (popen), so it runs here, not in the shell-less image.
+std::string InitPgVolume(const TempDir& dir, const std::string& password, const std::vector<std::string>& sql) {
+  const std::string data = dir.Join("pgdata");
+  WriteFile(dir.Join("pwfile"), password + "\n", 0600);
+  ChownTree(dir.path(), ServerUid(), ServerGid());
+  RunOptions as;
+  as.uid = ServerUid();
+  as.gid = ServerGid();
+  RunResult init = RunCommand({"/usr/lib/postgresql/15/bin/initdb", "-D", data, "--username=postgres", "--pwfile=" + dir.Join("pwfile"),
+                               "--auth-local=peer", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"},
+                              as);
+  EXPECT_EQ(init.exit_code, 0) << init.out << init.err;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    const std::string file = dir.Join(absl::StrCat("sql", i));
+    WriteFile(file, sql[i] + "\n");
+    as.stdin_path = file;
+    RunResult r = RunCommand({"/usr/lib/postgresql/15/bin/postgres", "--single", "-D", data, "postgres"}, as);
+    EXPECT_EQ(r.exit_code, 0) << sql[i] << "\n" << r.out << r.err;
+    EXPECT_THAT(r.out + r.err, Not(HasSubstr("ERROR"))) << sql[i];
+  }
+  ChownTree(data, 999, 999);
+  return data;
+}
+
+// A query run inside the postgres container by its own healthcheck; true when it returns true.
+bool PgQuery(const std::string& container, const std::string& db, const std::string& sql) {
+  RunResult r = Podman({"exec", container, "/usr/local/bin/healthcheck", "--timeout=3s", "--pg-query=" + sql,
+                        absl::StrCat("postgres:///", db, "?host=/var/run/postgresql&user=postgres")});
+  EXPECT_EQ(r.exit_code, 0) << sql << "\n" << r.out << r.err;
+  return r.exit_code == 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the images, once per run.
+
+class Images : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << "the container tests need root (podman, bind mounts owned by other uids)";
+    conf_dir_ = std::make_unique<TempDir>();
+    g_conf = conf_dir_->Join("containers.conf");
+    WriteFile(g_conf, "[containers]\ndefault_ulimits = []\n[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\n");
+
+    // A Debian 12 base image, as the builder stage's default would be, made locally.
+    if (Podman({"image", "exists", kDebian}).exit_code != 0) {
+      TempDir root;
+      const char* mirror = getenv("NOSHELL_DEBIAN_MIRROR");
+      RunOptions slow;
+      slow.timeout = absl::Minutes(15);
+      RunResult boot = RunCommand({"debootstrap", "--variant=minbase", "bookworm", root.Join("rootfs"),
+                                   mirror != nullptr ? mirror : "http://deb.debian.org/debian"},
+                                  slow);
+      ASSERT_EQ(boot.exit_code, 0) << boot.out << boot.err;
+      RunResult tar = RunCommand({"tar", "-C", root.Join("rootfs"), "-cf", root.Join("rootfs.tar"), "."}, slow);
+      ASSERT_EQ(tar.exit_code, 0) << tar.err;
+      MustPodman({"import", "--change", "ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "--change",
+                  "CMD=[\"bash\"]", root.Join("rootfs.tar"), kDebian},
+                 absl::Minutes(5));
+    }
+
+    // The toolbox, with the full multi-stage Dockerfile (and its build stage, which has g++, as the
+    // app example's builder).
+    const std::vector<std::string> toolbox_build = {"build", "--network=host", "-f", kRepo + "/docker/Dockerfile",
+                                                    "--build-arg", "BUILDER_IMAGE=" + kDebian};
+    const absl::Time start = absl::Now();
+    RunResult toolbox = Podman(Concat(toolbox_build, {"-t", kToolbox, kRepo}), absl::Minutes(40));
+    ASSERT_EQ(toolbox.exit_code, 0) << toolbox.out << toolbox.err;
+    std::printf("[images] docker/Dockerfile built in %.0f s\n", absl::ToDoubleSeconds(absl::Now() - start));
+    RunResult builder = Podman(Concat(toolbox_build, {"--target=build", "-t", kBuilder, kRepo}), absl::Minutes(40));
+    ASSERT_EQ(builder.exit_code, 0) << builder.out << builder.err;
+
+    RunOptions o;
+    o.env = PodmanEnv();
+    RunResult bases = RunCommand({"bash", kRepo + "/tests/containers/stand-in-bases.sh", kPrefix}, o);
+    ASSERT_EQ(bases.exit_code, 0) << bases.out << bases.err;
+
+    const std::string noshell = "NOSHELL_IMAGE=" + kToolbox;
+    Build(kApp, "app", {noshell, "BUILDER_IMAGE=" + kBuilder, "BASE_IMAGE=" + kDistroless});
+    Build(kPostgres, "postgres", {noshell, "POSTGRES_IMAGE=" + kPrefix + "/postgres:15"});
+    Build(kRedis, "redis", {noshell, "REDIS_IMAGE=" + kPrefix + "/redis:7"});
+  }
+
+ private:
+  static std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  }
+  static void Build(const std::string& tag, const std::string& example, const std::vector<std::string>& args) {
+    std::vector<std::string> cmd = {"build", "--network=host", "--format=docker", "-t", tag};
+    for (const std::string& a : args) cmd.insert(cmd.end(), {"--build-arg", a});
+    cmd.push_back(kRepo + "/docker/examples/" + example);
+    RunResult r = Podman(cmd, absl::Minutes(15));
+    ASSERT_EQ(r.exit_code, 0) << tag << "\n" << r.out << r.err;
+  }
+
+  std::unique_ptr<TempDir> conf_dir_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The images themselves.
+
+std::vector<std::string> ListFiles(const std::string& image) {
+  TempDir dir;
+  const std::string c = Name("list");
+  MustPodman({"create", "--name", c, image});
+  MustPodman({"export", "-o", dir.Join("fs.tar"), c});
+  MustPodman({"rm", c});
+  RunResult tar = RunCommand({"tar", "-tf", dir.Join("fs.tar")});
+  EXPECT_EQ(tar.exit_code, 0) << tar.err;
+  return absl::StrSplit(tar.out, '\n', absl::SkipEmpty());
+}
+
+int64_t ImageSize(const std::string& image) {
+  int64_t size = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(MustPodman({"image", "inspect", image, "--format", "{{.Size}}"}), &size)) << image;
+  return size;
+}
+
+TEST(ImagesTest, NoShellAnywhereAndNonRootUsers) {
+  const std::set<std::string> shells = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "busybox", "toybox"};
+  for (const std::string& image : {kToolbox, kApp, kPostgres, kRedis}) {
+    std::vector<std::string> files = ListFiles(image);
+    EXPECT_GT(files.size(), 3u) << image;
+    for (const std::string& f : files) {
+      std::string base = std::filesystem::path(std::string(absl::StripSuffix(f, "/"))).filename();
+      EXPECT_EQ(shells.count(base), 0u) << image << " holds a shell: " << f;
+    }
+    const std::string user = MustPodman({"image", "inspect", image, "--format", "{{.Config.User}}"});
+    EXPECT_FALSE(user.empty()) << image << " runs as root by default";
+    EXPECT_FALSE(absl::StartsWith(user, "0") || absl::StartsWith(user, "root")) << image << " user " << user;
+  }
+  // The toolbox holds the three programs and the licence notices, nothing else.
+  std::vector<std::string> toolbox = ListFiles(kToolbox);
+  std::set<std::string> top;
+  for (const std::string& f : toolbox) top.insert(std::string(absl::StripSuffix(f, "/")).substr(0, f.find('/')));
+  EXPECT_EQ(top, (std::set<std::string>{"entrypoint", "healthcheck", "licenses", "migrate"})) << absl::StrJoin(toolbox, " ");
+  EXPECT_THAT(absl::StrJoin(toolbox, " "), HasSubstr("licenses/libpq-dev.copyright"));
+
+  const int64_t toolbox_size = ImageSize(kToolbox), app = ImageSize(kApp), base = ImageSize(kDistroless);
+  std::printf("[sizes] toolbox image %.2f MB; example app image %.2f MB = distroless base %.2f MB + %.2f MB added "
+              "(entrypoint, healthcheck, migrate, the app)\n",
+              toolbox_size / 1e6, app / 1e6, base / 1e6, (app - base) / 1e6);
+  EXPECT_LT(toolbox_size, 30'000'000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app, PostgreSQL and Redis examples on one network, as a platform would run them.
+
+class StackTest : public ::testing::Test {
+ protected:
+  static constexpr char kAppPassword[] = "Web-s3cret-Qx7";     // the app's role, in a *_FILE secret
+  static constexpr char kSuperPassword[] = "Pg-s3cret-Zr4";
+
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    cleanup_ = new Cleanup();
+    net_ = Name("net");
+    MustPodman({"network", "create", net_});
+    cleanup_->Add({"network", "rm", "-f", net_});
+    // "web" is the app image's database; "app" is the Kubernetes example's (its Secret's URL).
+    const std::string data = InitPgVolume(*dir_, kSuperPassword,
+                                          {absl::StrCat("CREATE ROLE web LOGIN PASSWORD '", kAppPassword, "'"),
+                                           "CREATE DATABASE web OWNER web", "CREATE ROLE app LOGIN PASSWORD 'change-me'",
+                                           "CREATE DATABASE app OWNER app"});
+    pg_ = Name("postgres");
+    redis_ = Name("redis");
+    cleanup_->Add({"rm", "-f", "-t", "0", pg_});
+    cleanup_->Add({"rm", "-f", "-t", "0", redis_});
+    MustPodman({"run", "-d", "--name", pg_, "--network", net_, "--network-alias", "postgres", "--memory=1g", "--cpus=2", "-v",
+                data + ":/var/lib/postgresql/data", kPostgres});
+    MustPodman({"run", "-d", "--name", redis_, "--network", net_, "--network-alias", "redis", "--memory=256m", kRedis});
+    WaitHealthy(pg_, absl::Seconds(60));
+    WaitHealthy(redis_, absl::Seconds(60));
+    WriteFile(dir_->Join("database_url"), absl::StrCat("postgres://web:", kAppPassword, "@postgres:5432/web\n"), 0640);
+    ASSERT_EQ(chown(dir_->Join("database_url").c_str(), 0, 65532), 0);
+  }
+  static void TearDownTestSuite() {
+    delete cleanup_;
+    delete dir_;
+  }
+
+  // The example app image, with its secret mounted as a file, on the stack's network.
+  static std::vector<std::string> RunApp(const std::string& name, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> cmd = {"run", "-d", "--name", name, "--network", net_, "-v",
+                                    dir_->Join("database_url") + ":/run/secrets/database_url:ro", "-e",
+                                    "DATABASE_URL_FILE=/run/secrets/database_url", "-e", "REDIS_URL=redis://redis:6379/0"};
+    cmd.insert(cmd.end(), extra.begin(), extra.end());
+    cmd.push_back(kApp);
+    return cmd;
+  }
+
+  static TempDir* dir_;
+  static Cleanup* cleanup_;
+  static std::string net_, pg_, redis_;
+};
+TempDir* StackTest::dir_ = nullptr;
+Cleanup* StackTest::cleanup_ = nullptr;
+std::string StackTest::net_, StackTest::pg_, StackTest::redis_;
+
+TEST_F(StackTest, PostgresIsTunedFromTheContainersLimits) {
+  // --memory=1g --cpus=2: a quarter, three quarters, a sixteenth (at least 64 MB), pgtune's
+  // work_mem, parallel workers from the CPU count.
+  EXPECT_TRUE(PgQuery(pg_, "postgres",
+                      "SELECT current_setting('shared_buffers') = '256MB' AND current_setting('effective_cache_size') = '768MB' "
+                      "AND current_setting('maintenance_work_mem') = '64MB' AND current_setting('work_mem') = '2621kB' "
+                      "AND current_setting('max_parallel_workers') = '2' AND current_setting('max_parallel_workers_per_gather') = '1' "
+                      "AND current_setting('jit') = 'off'"));
+  // The health check's custom query runs as the image's own HEALTHCHECK.
+  EXPECT_THAT(MustPodman({"image", "inspect", kPostgres, "--format", "{{json .Config.Env}}"}),
+              HasSubstr("HEALTHCHECK_PG_QUERY=SELECT NOT pg_is_in_recovery()"));
+  EXPECT_EQ(Podman({"healthcheck", "run", pg_}).exit_code, 0) << HealthLog(pg_);
+  // Redis: maxmemory three quarters of --memory=256m.
+  RunResult conf = Podman({"cp", redis_ + ":/etc/redis/noshell/redis.conf", "-"});
+  EXPECT_THAT(conf.out, HasSubstr("maxmemory 192mb"));
+}
+
+TEST_F(StackTest, AppIsHealthyOnlyWhileItsDependenciesAre) {
+  const std::string app = Name("app");
+  Cleanup c;
+  c.Add({"rm", "-f", "-t", "0", app});
+  MustPodman(RunApp(app));
+  ASSERT_TRUE(WaitHealthy(app, absl::Seconds(60)));
+  const std::string logs = Podman({"logs", app}).out + Podman({"logs", app}).err;
+  EXPECT_THAT(logs, HasSubstr("secret DATABASE_URL read from DATABASE_URL_FILE"));
+  EXPECT_THAT(logs, HasSubstr("applying migrations from /app/migrations"));
+  EXPECT_THAT(logs, HasSubstr("demo-app: listening on port 8080 as uid 65532"));
+  EXPECT_TRUE(PgQuery(pg_, "web", "SELECT count(*) = 2 FROM noshell_migrations WHERE status = 'applied'"));
+
+  // Redis goes away: the app's health check says so, naming it; the database is still fine.
+  MustPodman({"stop", "-t", "10", redis_});
+  RunResult down = Podman({"healthcheck", "run", app});
+  EXPECT_NE(down.exit_code, 0);
+  std::string log = HealthLog(app);
+  EXPECT_THAT(log, HasSubstr("FAIL redis://redis:6379/0"));
+  EXPECT_THAT(log, HasSubstr("ok   postgres://web@postgres:5432/web"));
+  // Back again: healthy.
+  MustPodman({"start", redis_});
+  EXPECT_TRUE(WaitHealthy(app, absl::Seconds(30)));
+  EXPECT_TRUE(WaitHealthy(redis_, absl::Seconds(30)));
+
+  // The password is in no log, health log or inspect output.
+  const std::string everything = Podman({"logs", app}).out + Podman({"logs", app}).err + HealthLog(app) +
+                                 Podman({"inspect", app}).out + Podman({"logs", pg_}).err;
+  EXPECT_THAT(everything, Not(HasSubstr(kAppPassword)));
+}
+
+TEST_F(StackTest, StopTakesTheGracePeriodNotTheStopTimeout) {
+  const std::string ignoring = Name("app-ignore"), exiting = Name("app-exit3"), bare = Name("app-bare");
+  Cleanup c;
+  for (const std::string& n : {ignoring, exiting, bare}) c.Add({"rm", "-f", "-t", "0", n});
+  auto listening = [](const std::string& name) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < deadline) {
+      RunResult l = Podman({"logs", name});
+      if (absl::StrContains(l.out, "demo-app: listening")) return true;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    ADD_FAILURE() << name << " never listened: " << Podman({"logs", name}).err;
+    return false;
+  };
+  auto timed_stop = [](const std::string& name) {
+    const absl::Time t = absl::Now();
+    MustPodman({"stop", "-t", "10", name}, absl::Seconds(60));
+    return absl::ToDoubleSeconds(absl::Now() - t);
+  };
+
+  // An app that ignores TERM, under entrypoint (--grace=3s in the image): killed after the grace.
+  MustPodman(RunApp(ignoring, {"-e", "APP_ON_TERM=ignore"}));
+  ASSERT_TRUE(listening(ignoring));
+  const double with_entrypoint = timed_stop(ignoring);
+  EXPECT_EQ(ExitCode(ignoring), 137);  // the app's own fate: killed by SIGKILL
+  EXPECT_LT(with_entrypoint, 6.0);
+  EXPECT_GT(with_entrypoint, 2.5);
+
+  // An app that exits 3 on TERM: the container's exit code is 3, at once.
+  MustPodman(RunApp(exiting, {"-e", "APP_ON_TERM=exit:3"}));
+  ASSERT_TRUE(listening(exiting));
+  const double exits = timed_stop(exiting);
+  EXPECT_EQ(ExitCode(exiting), 3);
+  EXPECT_LT(exits, 2.0);
+
+  // The same app as PID 1 without entrypoint: podman waits the whole stop timeout, then kills.
+  WriteFile(dir_->Join("bare.conf"), "port = 8080\non_term = ignore\n");
+  MustPodman({"run", "-d", "--name", bare, "--network", net_, "-v", dir_->Join("bare.conf") + ":/app/bare.conf:ro", "--entrypoint",
+              "/app/demo-app", kApp, "/app/bare.conf"});
+  ASSERT_TRUE(listening(bare));
+  const double without = timed_stop(bare);
+  EXPECT_EQ(ExitCode(bare), 137);
+  EXPECT_GT(without, 9.5);
+  std::printf("[stop] podman stop -t 10 of an app ignoring TERM: %.2f s with entrypoint (--grace=3s), %.2f s without; "
+              "an app exiting 3 on TERM: %.2f s, exit code 3\n",
+              with_entrypoint, without, exits);
+}
+
+TEST_F(StackTest, KubernetesExampleRunsWithInitContainerAndProbes) {
+  TempDir out;
+  RunResult adapt = RunCommand({"python3", kRepo + "/tests/containers/kube_adapt.py", kRepo + "/docker/k8s/app.yaml", out.path(),
+                                "--image", "ghcr.io/noshell/example-app:0.1.0=" + kApp, "--pods",
+                                absl::StrCat(Name("pod-a"), ":", FreePort(), ",", Name("pod-b"), ":", FreePort())});
+  ASSERT_EQ(adapt.exit_code, 0) << adapt.err;
+  Cleanup c;
+  // The Secret, applied (podman's secret store plays the API server).
+  Podman({"secret", "rm", "app-db"});
+  MustPodman({"secret", "create", "app-db", out.Join("secret-app-db.yaml")});
+  c.Add({"secret", "rm", "app-db"});
+  const std::string a = Name("pod-a"), b = Name("pod-b");
+  c.Add({"volume", "rm", "-f", "app-db-" + a, "app-db-" + b});
+  c.Add({"pod", "rm", "-f", "-t", "0", a, b});
+
+  // Two replicas at once: both init containers run `migrate up` against the same database.
+  RunOptions o;
+  o.env = PodmanEnv();
+  o.timeout = absl::Minutes(5);
+  Process play_a({"podman", "kube", "play", "--network", net_, out.Join("pod-" + a + ".yaml")}, o, out.Join("play-a.log"));
+  Process play_b({"podman", "kube", "play", "--network", net_, out.Join("pod-" + b + ".yaml")}, o, out.Join("play-b.log"));
+  EXPECT_EQ(play_a.Wait(), 0) << ReadFile(out.Join("play-a.log"));
+  EXPECT_EQ(play_b.Wait(), 0) << ReadFile(out.Join("play-b.log"));
+
+  // Every probe of the manifest, run in each pod's app container the way the kubelet runs exec
+  // probes (directly, no shell), within the probe's timeoutSeconds.
+  std::vector<std::string> probes = absl::StrSplit(ReadFile(out.Join("probes.tsv")), '\n', absl::SkipEmpty());
+  ASSERT_EQ(probes.size(), 3u);
+  for (const std::string& pod : {a, b}) {
+    for (const std::string& line : probes) {
+      std::vector<std::string> f = absl::StrSplit(line, '\t');
+      ASSERT_EQ(f.size(), 4u);
+      std::vector<std::string> cmd = {"exec", pod + "-" + f[1]};
+      for (absl::string_view w : absl::StrSplit(f[3], '\x1f')) cmd.emplace_back(w);
+      int timeout_s = 1;
+      ASSERT_TRUE(absl::SimpleAtoi(f[2], &timeout_s));
+      RunResult r;
+      const absl::Time deadline = absl::Now() + absl::Seconds(60);  // the startup probe's budget
+      do {
+        r = Podman(cmd);
+      } while (r.exit_code != 0 && absl::Now() < deadline && (absl::SleepFor(absl::Milliseconds(500)), true));
+      EXPECT_EQ(r.exit_code, 0) << pod << " " << f[0] << ": " << r.out << r.err;
+      // healthcheck's own clock is inside the probe's timeout: the kubelet never has to cut it off.
+      std::vector<std::string> lines = absl::StrSplit(r.out, '\n', absl::SkipEmpty());
+      EXPECT_FALSE(lines.empty());
+    }
+    const std::string logs = Podman({"logs", pod + "-app"}).err;
+    EXPECT_THAT(logs, HasSubstr("secret DATABASE_URL read from DATABASE_URL_FILE")) << logs;
+  }
+  // Each migration applied exactly once, though two init containers ran it at the same time.
+  EXPECT_TRUE(PgQuery(pg_, "app",
+                      "SELECT count(*) = 2 AND count(DISTINCT version) = 2 AND bool_and(status = 'applied') FROM noshell_migrations"));
+  EXPECT_TRUE(PgQuery(pg_, "app", "SELECT count(*) = 1 FROM pg_index WHERE indexrelid = 'visits_at_idx'::regclass AND indisvalid"));
+
+  // The Job variant, afterwards: nothing left to do, exit 0.
+  TempDir job_out;
+  const std::string job = Name("job");
+  RunResult adapt_job = RunCommand({"python3", kRepo + "/tests/containers/kube_adapt.py", kRepo + "/docker/k8s/migrate-job.yaml",
+                                    job_out.path(), "--image", "ghcr.io/noshell/example-app:0.1.0=" + kApp, "--pods", job + ":0"});
+  ASSERT_EQ(adapt_job.exit_code, 0) << adapt_job.err;
+  c.Add({"volume", "rm", "-f", "app-db-" + job});
+  c.Add({"pod", "rm", "-f", "-t", "0", job});
+  MustPodman({"kube", "play", "--network", net_, job_out.Join("pod-" + job + ".yaml")});
+  MustPodman({"wait", job + "-migrate"}, absl::Minutes(2));
+  EXPECT_EQ(ExitCode(job + "-migrate"), 0);
+  EXPECT_THAT(Podman({"logs", job + "-migrate"}).out, HasSubstr("\"event\":\"nothing-to-do\""));
+}
+
+// Redis loading a dataset answers LOADING: the example's health check says unhealthy until done.
+TEST(RedisExampleTest, UnhealthyWhileLoading) {
+  TempDir data;
+  {
+    RedisServer seed({"--enable-debug-command", "yes", "--dir", data.path()});
+    seed.Cli({"DEBUG", "POPULATE", "100000", "key", "64"});
+    ASSERT_EQ(seed.Cli({"SAVE"}), "OK");
+    ASSERT_GT(std::filesystem::file_size(data.Join("dump.rdb")), 1'000'000u);
+  }
+  ChownTree(data.path(), 999, 999);
+  const std::string r = Name("redis-loading");
+  Cleanup c;
+  c.Add({"rm", "-f", "-t", "0", r});
+  // The image's command plus a per-key delay that keeps it loading for seconds.
+  MustPodman({"run", "-d", "--name", r, "-v", data.path() + ":/data", kRedis, "redis-server", "/etc/redis/noshell/redis.conf",
+              "--key-load-delay", "50", "--loading-process-events-interval-bytes", "1024"});
+  bool saw_loading = false;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (!saw_loading && absl::Now() < deadline) {
+    if (Podman({"healthcheck", "run", r}).exit_code != 0) saw_loading = absl::StrContains(HealthLog(r), "LOADING");
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(saw_loading) << HealthLog(r);
+  EXPECT_TRUE(WaitHealthy(r, absl::Seconds(60)));
+}
+
+// Docker runs each container's health check on a timer, every `interval` of its configuration,
+// the first one interval after the start; this podman has no systemd to do it, so a thread does,
+// for the containers of one compose project.
+class HealthTimer {
+ public:
+  explicit HealthTimer(const std::string& project) : thread_([this, project] { Loop(project); }) {}
+  ~HealthTimer() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  void Loop(const std::string& project) {
+    std::map<std::string, std::pair<absl::Time, absl::Duration>> due;  // name -> next run, interval
+    while (!stop_) {
+      RunResult ps = Podman({"ps", "--filter", "label=com.docker.compose.project=" + project, "--format", "{{.Names}}"});
+      for (absl::string_view n : absl::StrSplit(ps.out, '\n', absl::SkipEmpty())) {
+        const std::string name(n);
+        auto it = due.find(name);
+        if (it == due.end()) {
+          const absl::Duration every = Interval(name);
+          due[name] = {absl::Now() + every, every};
+        } else if (absl::Now() >= it->second.first) {
+          Podman({"healthcheck", "run", name});
+          it->second.first = absl::Now() + it->second.second;
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+  }
+  static absl::Duration Interval(const std::string& name) {
+    const std::string out(absl::StripAsciiWhitespace(Podman({"inspect", name, "--format", "{{.Config.Healthcheck.Interval}}"}).out));
+    int64_t ns = 0;
+    absl::Duration d;
+    if (absl::SimpleAtoi(out, &ns) && ns > 0) return absl::Nanoseconds(ns);
+    if (absl::ParseDuration(out, &d) && d > absl::ZeroDuration()) return d;
+    return absl::Seconds(30);  // Docker's default
+  }
+
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// docker/compose.yaml with a real compose implementation: docker-compose, talking to podman's
+// Docker API socket.
+
+TEST(ComposeTest, StackComesUpInDependencyOrderAndEveryHealthCheckPasses) {
+  TempDir dir;
+  const std::string sock = dir.Join("podman.sock");
+  RunOptions service_env;
+  service_env.env = PodmanEnv();
+  Process service({"podman", "system", "service", "--time=0", "unix://" + sock}, service_env, dir.Join("service.log"));
+  for (int i = 0; i < 100 && !std::filesystem::exists(sock); ++i) absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_TRUE(std::filesystem::exists(sock)) << ReadFile(dir.Join("service.log"));
+
+  // The database volume: initialised (initdb needs a shell, see InitPgVolume) with the password
+  // of docker/secrets/postgres_password.txt.
+  const std::string password(absl::StripAsciiWhitespace(ReadFile(kRepo + "/docker/secrets/postgres_password.txt")));
+  const std::string data = InitPgVolume(dir, password, {});
+  const int port = FreePort();
+  const std::string project = Name("compose");
+  RunOptions o;
+  o.env = PodmanEnv();
+  o.env.insert({{"DOCKER_HOST", "unix://" + sock}, {"COMPOSE_PROJECT_NAME", project}, {"APP_IMAGE", kApp}, {"POSTGRES_IMAGE", kPostgres},
+                {"REDIS_IMAGE", kRedis}, {"NOSHELL_IMAGE", kToolbox}, {"POSTGRES_VOLUME", data}, {"APP_PORT", std::to_string(port)}});
+  o.timeout = absl::Minutes(5);
+  const std::string file = kRepo + "/docker/compose.yaml";
+  auto compose = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"docker-compose", "-f", file});
+    return RunCommand(args, o);
+  };
+
+  RunResult valid = compose({"config", "-q"});
+  EXPECT_EQ(valid.exit_code, 0) << valid.err;
+  RunResult services = compose({"config", "--services"});
+  EXPECT_EQ(std::set<std::string>(absl::StrSplit(services.out, '\n', absl::SkipEmpty())),
+            (std::set<std::string>{"app", "migrate", "postgres", "redis"}));
+
+  RunResult up;
+  {
+    HealthTimer timer(project);
+    up = compose({"up", "-d", "--no-build"});
+  }
+  EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+
+  // The one-shot migration completed before the app started.
+  const std::string c_migrate = project + "_migrate_1", c_app = project + "_app_1";
+  EXPECT_EQ(ExitCode(c_migrate), 0) << Podman({"logs", c_migrate}).out;
+  EXPECT_THAT(Podman({"logs", c_migrate}).out, HasSubstr("applied 20260102000000"));
+  // Every service's healthcheck command passes in its container; the migrate service's in a new
+  // container of that service (its first one has finished).
+  for (const char* s : {"postgres", "redis", "app"}) {
+    EXPECT_TRUE(WaitHealthy(absl::StrCat(project, "_", s, "_1"), absl::Seconds(60))) << s;
+  }
+  RunResult migrate_check = compose({"run", "--rm", "-T", "--no-deps", "--entrypoint", "/usr/local/bin/healthcheck", "migrate",
+                                     "--timeout=2s", "env:DATABASE_URL"});
+  EXPECT_EQ(migrate_check.exit_code, 0) << migrate_check.out << migrate_check.err;
+  // The app answers on its published port.
+  RunResult get = RunCommand({BinaryPath("healthcheck"), "--http-body=hello from a container without a shell",
+                              absl::StrCat("http://127.0.0.1:", port, "/")});
+  EXPECT_EQ(get.exit_code, 0) << get.out;
+  // PostgreSQL got the compose file's limits (mem_limit: 1g).
+  EXPECT_TRUE(PgQuery(project + "_postgres_1", "postgres", "SELECT current_setting('shared_buffers') = '256MB'"));
+
+  RunResult down = compose({"down", "-v", "-t", "10"});
+  EXPECT_EQ(down.exit_code, 0) << down.err;
+  if (down.exit_code != 0) {
+    Podman({"rm", "-f", "-t", "0", c_app, c_migrate, project + "_postgres_1", project + "_redis_1"});
+  }
+}
+
+}  // namespace
+}  // namespace noshell::testing
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new noshell::testing::Images());
+  return RUN_ALL_TESTS();
+}

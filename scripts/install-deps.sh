@@ -27,7 +27,7 @@ if [ "$build_only" = 0 ]; then
     # container tests (tests/containers): podman with runc, a real compose implementation
     # (docker-compose, talking to podman's Docker API socket), debootstrap for a local Debian 12
     # base image
-    podman runc catatonit netavark aardvark-dns iptables docker-compose python3-yaml debootstrap
+    podman runc catatonit netavark aardvark-dns iptables iproute2 docker-compose python3-yaml debootstrap
     debian-archive-keyring
   )
 fi

@@ -11,18 +11,14 @@
 // Needs root, podman, runc, catatonit, debootstrap, docker-compose (scripts/install-deps.sh).
 // Podman here has no systemd, so nothing runs health checks on a timer: the tests run
 // `podman healthcheck run` themselves where Docker's timer would.
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -458,11 +454,12 @@ TEST_F(StackTest, KubernetesExampleRunsWithInitContainerAndProbes) {
       for (absl::string_view w : absl::StrSplit(f[3], '\x1f')) cmd.emplace_back(w);
       int timeout_s = 1;
       ASSERT_TRUE(absl::SimpleAtoi(f[2], &timeout_s));
-      RunResult r;
       const absl::Time deadline = absl::Now() + absl::Seconds(60);  // the startup probe's budget
-      do {
+      RunResult r = Podman(cmd);
+      while (r.exit_code != 0 && absl::Now() < deadline) {
+        absl::SleepFor(absl::Milliseconds(500));
         r = Podman(cmd);
-      } while (r.exit_code != 0 && absl::Now() < deadline && (absl::SleepFor(absl::Milliseconds(500)), true));
+      }
       EXPECT_EQ(r.exit_code, 0) << pod << " " << f[0] << ": " << r.out << r.err;
       // One "ok" line per target (the words after the program that are not options).
       int targets = 0;

@@ -218,8 +218,10 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     const absl::Time start = absl::Now();
     spdlog::info("waiting for {} dependencies (timeout {})", checks.size(), absl::FormatDuration(timeout));
     absl::Status s = WaitForAll(std::move(checks), start + timeout, WaitOptions(), [](const WaitProgress& p) {
-      if (p.last.ok()) spdlog::info("{} ready after {}", p.target, absl::FormatDuration(absl::Trunc(p.waited, absl::Milliseconds(1))));
-      else if (!p.done) spdlog::info("still waiting for {} ({}): {}", p.target, absl::FormatDuration(absl::Trunc(p.waited, absl::Milliseconds(1))), std::string(p.last.message()));
+      const absl::Duration waited = absl::Trunc(p.waited, absl::Milliseconds(1));
+      const std::string took = waited == absl::ZeroDuration() ? "0ms" : absl::FormatDuration(waited);  // absl says "0"
+      if (p.last.ok()) spdlog::info("{} ready after {}", p.target, took);
+      else if (!p.done) spdlog::info("still waiting for {} ({}): {}", p.target, took, std::string(p.last.message()));
     });
     if (!s.ok()) return fail(kEntrypointWait, s);
   }

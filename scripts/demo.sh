@@ -73,6 +73,15 @@ run "$bin/migrate" --dir=tests/fixtures/migrations/dbmate up
 run "$bin/healthcheck" "--pg-query=SELECT count(*) = 3 FROM users" "$db"
 unset DATABASE_URL
 
+step "# entrypoint: the URL from a secret file, both waits, a config rendered with this machine's limits, then the app"
+printf '%s\n' "$db" > "$work/database_url"
+step "DATABASE_URL_FILE=... REDIS_URL=... entrypoint --wait=env:DATABASE_URL --wait=env:REDIS_URL --template=... -- grep maxmemory redis.conf"
+set +e
+DATABASE_URL_FILE="$work/database_url" REDIS_URL="$cache" "$bin/entrypoint" --wait=env:DATABASE_URL --wait=env:REDIS_URL \
+  --template="docker/examples/redis/redis.conf.tmpl:$work/redis.conf" -- /usr/bin/grep maxmemory "$work/redis.conf"
+echo "(exit $?)"
+set -e
+
 step "# A listener that never answers: the deadline holds and names the target"
 python3 - "$bin/healthcheck" <<'PY'
 import socket, subprocess, sys, time

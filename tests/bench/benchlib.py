@@ -1,8 +1,9 @@
 """tests/bench/benchlib.py — what the benchmark scripts share: ports, the postgres user, a scratch
-folder a PostgreSQL cluster can live in, and the target lines they print."""
+folder a PostgreSQL cluster can live in (and its removal), and the target lines they print."""
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 
 PGBIN = "/usr/lib/postgresql/15/bin"
@@ -28,6 +29,13 @@ def scratch_dir(prefix):
     if os.geteuid() == 0:
         shutil.chown(work, "postgres", "postgres")
     return work
+
+
+def remove_scratch_pg(work):
+    """Stops the cluster in work/pg (immediately) and removes the scratch folder."""
+    subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-m", "immediate", "stop"]),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def target_line(what, value, target, ok, width=40):

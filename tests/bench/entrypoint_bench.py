@@ -14,7 +14,6 @@ usage: entrypoint_bench.py [BUILD_DIR] [RUNS]     (default build/release, 5 runs
 """
 import datetime
 import os
-import shutil
 import signal
 import statistics
 import subprocess
@@ -22,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import PGBIN, as_server, free_port, scratch_dir, target_line  # noqa: E402
+from benchlib import PGBIN, as_server, free_port, remove_scratch_pg, scratch_dir, target_line  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release"))
@@ -134,9 +133,7 @@ def main():
         s = stop_med["entrypoint --grace=1s"]
         target_line("stop within the grace (1 s)", f"{s * 1000:.0f} ms", "<= 1100 ms", s <= 1.1)
     finally:
-        subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-m", "immediate", "stop"]),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
+        remove_scratch_pg(work)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import PGBIN, as_server, free_port, scratch_dir, target_line  # noqa: E402
+from benchlib import PGBIN, as_server, free_port, remove_scratch_pg, scratch_dir, target_line  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release/bin"))
@@ -111,9 +111,7 @@ PGPASSWORD=benchpass psql -h 127.0.0.1 -p {pg_port} -U app -d postgres -XAtqc 's
     finally:
         if redis:
             redis.kill()
-        subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-m", "immediate", "stop"]),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
+        remove_scratch_pg(work)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,13 @@ Targets (issue 3): apply <= 1.03x the floor; nothing-to-do <= 0.15x dbmate's wal
 usage: migrate_bench.py [BIN_DIR] [RUNS]     (default build/release/bin, 20 runs)
 """
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import PGBIN, as_server, free_port, scratch_dir, target_line  # noqa: E402
+from benchlib import PGBIN, as_server, free_port, remove_scratch_pg, scratch_dir, target_line  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release/bin"))
@@ -130,9 +129,7 @@ def main():
         target_line("migrate binary size", f"{size:.2f} MB", "<= 8 MB", size <= 8, width=42)
         print(f"  {'dbmate binary size':42} {dsize:>7.2f} MB")
     finally:
-        subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-m", "immediate", "stop"]),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
+        remove_scratch_pg(work)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,12 @@
 // common/env.cc — process and map environments, and *_FILE secret resolution.
 #include "common/env.h"
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/file.h"
 #include "common/redact.h"
+#include "common/status_macros.h"
 
 namespace noshell {
 namespace {
@@ -22,15 +21,6 @@ class ProcessEnv : public Env {
     return std::string(v);
   }
 };
-
-absl::Status FileError(absl::string_view what, absl::string_view path, int err) {
-  std::string msg = absl::StrCat("read ", what, " ", path, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT: return absl::NotFoundError(msg);
-    case EACCES: case EPERM: return absl::PermissionDeniedError(msg);
-    default: return absl::InvalidArgumentError(msg);
-  }
-}
 
 }  // namespace
 
@@ -47,18 +37,7 @@ std::optional<std::string> MapEnv::Get(absl::string_view name) const {
 
 absl::StatusOr<std::string> ReadSecretFile(absl::string_view path, absl::string_view what,
                                            WholeValue whole) {
-  std::ifstream in{std::string(path), std::ios::binary};
-  if (!in) return FileError(what, path, errno);
-  std::string data;
-  char buf[4096];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    data.append(buf, static_cast<size_t>(in.gcount()));
-    if (data.size() > kMaxSecretBytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("read ", what, " ", path, ": larger than 1 MiB, not a secret file"));
-    }
-  }
-  if (in.bad()) return FileError(what, path, errno);
+  NOSHELL_ASSIGN_OR_RETURN(std::string data, ReadWholeFile(path, kMaxSecretBytes, what));
   while (!data.empty() && (data.back() == '\n' || data.back() == '\r')) data.pop_back();
   if (whole == WholeValue::kSecret) Redactor::Global().Add(data);
   return data;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -61,6 +62,8 @@ struct Lookup {
 };
 
 }  // namespace
+
+void IgnoreSigpipe() { signal(SIGPIPE, SIG_IGN); }
 
 Fd& Fd::operator=(Fd&& o) noexcept {
   if (this != &o) {

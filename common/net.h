@@ -20,6 +20,12 @@ typedef struct ssl_ctx_st SSL_CTX;
 
 namespace noshell {
 
+// Ignores SIGPIPE for the whole process: a peer that closes a socket (a TLS server mid-handshake, a
+// draining load balancer) must be an error on that socket, not the death of the process. OpenSSL's
+// socket BIO writes with write(2), which raises SIGPIPE. Every binary calls this first; whoever
+// execs another program restores SIG_DFL first (an ignored signal stays ignored across execve).
+void IgnoreSigpipe();
+
 // Owns a file descriptor.
 class Fd {
  public:

@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
@@ -21,6 +22,7 @@
 #include "common/status_macros.h"
 #include "common/url.h"
 #include "common/verdict.h"
+#include "spdlog/spdlog.h"
 
 namespace noshell {
 namespace {
@@ -34,6 +36,11 @@ using PgResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 bool IsSocketDir(absl::string_view host) { return absl::StartsWith(host, "/") || absl::StartsWith(host, "@"); }
 
 }  // namespace
+
+void PgLogNotice(void*, const char* message) {
+  absl::string_view m = absl::StripTrailingAsciiWhitespace(message);
+  spdlog::info("server: {}", std::string(m));
+}
 
 std::string PgWhere(const PgEndpoint& e) {
   if (e.hostaddr.empty()) return absl::StrCat(e.host, "/.s.PGSQL.", e.port);
@@ -78,8 +85,13 @@ PGconn* Start(const Target& target, const PgEndpoint& e, const char* application
   keys.push_back(nullptr);
   values.push_back(nullptr);
   PGconn* conn = PQconnectStartParams(keys.data(), values.data(), 0);
-  // Verbose errors carry the SQLSTATE, which tells "starting up" from "wrong password".
-  if (conn != nullptr) PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+  if (conn != nullptr) {
+    // Verbose errors carry the SQLSTATE, which tells "starting up" from "wrong password".
+    PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+    // Before the first PQconnectPoll: a notice sent during login goes through the scrubbing
+    // logger too, never to libpq's default (raw stderr).
+    PQsetNoticeProcessor(conn, &PgLogNotice, nullptr);
+  }
   return conn;
 }
 
@@ -103,7 +115,9 @@ absl::StatusOr<std::vector<PgEndpoint>> PgEndpoints(const Target& target, absl::
   std::vector<PgEndpoint> out;
   absl::Status last = absl::OkStatus();
   for (size_t i = 0; i < hosts.size(); ++i) {
-    const std::string& port = ports.size() == 1 ? ports[0] : ports[i];
+    // An empty entry ("h1,h2:5433" gives ports ",5433") means the default port, as in libpq.
+    std::string port = ports.size() == 1 ? ports[0] : ports[i];
+    if (port.empty()) port = "5432";
     int port_num = 0;
     if (!absl::SimpleAtoi(port, &port_num) || port_num <= 0 || port_num > 65535) {
       return absl::InvalidArgumentError(absl::StrCat(target.display, ": invalid port \"", port, "\""));

@@ -26,6 +26,10 @@ struct PgEndpoint {
   std::string port;
 };
 
+// libpq notice processor: server notices (RAISE NOTICE, "already exists, skipping", notices
+// during login) go to the log at info level, through the scrubbing sink. Set on every connection.
+void PgLogNotice(void* unused, const char* message);
+
 // "db (10.0.0.5:5432)" or "/run/postgresql/.s.PGSQL.5432", for messages.
 std::string PgWhere(const PgEndpoint& e);
 

@@ -39,8 +39,17 @@ class Redactor {
 // global Redactor and with anything between "://" and "@" hidden.
 std::string RedactTarget(absl::string_view target);
 
-// True for parameter names that carry secrets: password, pass, passwd, secret, token, sslpassword...
+// True for parameter names that may carry secrets: anything containing pass, pwd, secret, token,
+// key, auth, credential, signature, session or cookie (password, api_key, x-auth-token...).
 bool IsSecretKey(absl::string_view key);
+
+// True for libpq keywords that never hold a secret (host, port, user, dbname, sslmode...). In
+// Postgres URLs and conninfo strings every other value is hidden, misspelled keys included.
+bool IsPublicPgKey(absl::string_view key);
+
+// A message from a parser (libpq's) that may quote what it was given: every "quoted" part that
+// is not a public libpq keyword or a lone punctuation mark becomes "(hidden)".
+std::string HideQuotedValues(absl::string_view message);
 
 }  // namespace noshell
 

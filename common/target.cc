@@ -32,6 +32,22 @@ bool IsOwnOption(TargetKind kind, absl::string_view key) {
   }
 }
 
+// The password of "scheme://user:password@host...", as written and %-decoded, for the Redactor.
+void RegisterUrlPassword(absl::string_view text) {
+  size_t sep = text.find("://");
+  if (sep == absl::string_view::npos) return;
+  absl::string_view rest = text.substr(sep + 3);
+  absl::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  size_t at = authority.rfind('@');
+  if (at == absl::string_view::npos) return;
+  absl::string_view userinfo = authority.substr(0, at);
+  size_t colon = userinfo.find(':');
+  if (colon == absl::string_view::npos) return;
+  absl::string_view raw = userinfo.substr(colon + 1);
+  Redactor::Global().Add(raw);
+  if (auto decoded = PercentDecode(raw); decoded.ok()) Redactor::Global().Add(*decoded);
+}
+
 absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
   t->kind = TargetKind::kPostgres;
   std::string conninfo;
@@ -86,11 +102,15 @@ absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
     conninfo = std::string(text);
   }
 
+  // The password is a secret before libpq has parsed anything: its errors quote what they read.
+  RegisterUrlPassword(text);
   char* err = nullptr;
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> opts(
       PQconninfoParse(conninfo.c_str(), &err), &PQconninfoFree);
   if (opts == nullptr) {
-    std::string why = err != nullptr ? std::string(absl::StripTrailingAsciiWhitespace(err))
+    // libpq quotes the token it choked on, or the whole URI, password included: keep its words,
+    // never what it quotes (unless that is a keyword such as "user").
+    std::string why = err != nullptr ? HideQuotedValues(absl::StripTrailingAsciiWhitespace(err))
                                      : "cannot parse connection string";
     PQfreemem(err);
     return Bad(text, why);
@@ -125,9 +145,20 @@ absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
   std::string port = PgParam(*t, "port");
   std::string user = PgParam(*t, "user");
   std::string db = PgParam(*t, "dbname");
-  t->display = absl::StrCat("postgres://", user.empty() ? "" : absl::StrCat(user, "@"),
-                            host.empty() ? "/var/run/postgresql" : host,
-                            port.empty() ? "" : absl::StrCat(":", port), db.empty() ? "" : "/", db);
+  // IPv6 literals in brackets, each host with its own port when the list gives one:
+  // "postgres://app@[::1]:5432/app", "postgres://app@db1,db2:5433/app".
+  std::vector<std::string> hosts = absl::StrSplit(host, ',');
+  std::vector<std::string> ports = absl::StrSplit(port, ',');
+  std::vector<std::string> shown;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    std::string h = hosts[i];
+    if (absl::StrContains(h, ':') && !absl::StartsWith(h, "/")) h = absl::StrCat("[", h, "]");
+    if (h.empty() && hosts.size() == 1) h = "/var/run/postgresql";
+    const std::string p = ports.size() == hosts.size() ? ports[i] : (i + 1 == hosts.size() ? port : "");
+    shown.push_back(p.empty() ? h : absl::StrCat(h, ":", p));
+  }
+  t->display = absl::StrCat("postgres://", user.empty() ? "" : absl::StrCat(user, "@"), absl::StrJoin(shown, ","),
+                            db.empty() ? "" : "/", db);
   if (std::string service = PgParam(*t, "service"); !service.empty()) absl::StrAppend(&t->display, "?service=", service);
   t->display = Redactor::Global().Scrub(t->display);
   return absl::OkStatus();
@@ -193,6 +224,12 @@ absl::StatusOr<Target> ParseTarget(absl::string_view text, const Env& env) {
     if (!value.ok()) return absl::InvalidArgumentError(absl::StrCat("target ", text, ": ", value.status().message()));
     if (!value->has_value() || (*value)->empty()) {
       return absl::InvalidArgumentError(absl::StrCat("target ", text, ": ", name, " is not set or empty"));
+    }
+    // One level only: "X=env:X", or a cycle, would otherwise recurse for ever.
+    if (absl::StartsWith(absl::StripAsciiWhitespace(**value), "env:")) {
+      return absl::InvalidArgumentError(absl::StrCat("target ", text, ": the value of ", name,
+                                                     " is itself env:...; env: refers to one variable, whose "
+                                                     "value must be the target"));
     }
     // The value may be a secret itself (a password file named by mistake): errors name the
     // variable, never its value.

@@ -8,8 +8,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -17,8 +15,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/file.h"
 #include "common/flags.h"
 #include "common/logging.h"
+#include "common/net.h"
 #include "common/openssl_init.h"
 #include "common/redact.h"
 #include "common/target.h"
@@ -75,34 +75,25 @@ constexpr char kUsage[] =
     "\n"
     "Options (each also read from the environment variable shown):\n";
 
-// Writes a temp file beside `path` with its final mode and owner, then renames it over `path`:
-// readers see the old file or the new one, never half of one. uid/gid -1: leave as created.
-absl::Status WriteAtomically(const std::string& path, const std::string& content, mode_t mode, uid_t uid, gid_t gid) {
-  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return absl::InvalidArgumentError(absl::StrCat("write ", path, ": ", std::strerror(errno)));
-  size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = write(fd, content.data() + off, content.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return absl::InvalidArgumentError(absl::StrCat("write ", path, ": ", std::strerror(err)));
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (fchmod(fd, mode) != 0 || (uid != static_cast<uid_t>(-1) && fchown(fd, uid, gid) != 0) || fsync(fd) != 0 ||
-      close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    unlink(tmp.c_str());
-    return absl::InvalidArgumentError(absl::StrCat("write ", path, ": ", std::strerror(err)));
-  }
-  return absl::OkStatus();
-}
+// Config templates are small; a bigger file is a mistake (a binary, a log), not a template.
+constexpr size_t kMaxTemplateBytes = 16 << 20;
 
 }  // namespace
+
+bool IsPathVariable(absl::string_view name) {
+  // Paths that programs open (or create) themselves: SSL_CERT_FILE, CONFIG_FILE, LOG_FILE,
+  // PID_FILE, NGINX_LOG_FILE... Inlining them would hand the app a file's contents (or, for a file
+  // not created yet, stop the container) where it expects a path.
+  // A name that says it holds a secret is one, whatever it ends with (SECRET_KEY_FILE, API_KEY_FILE).
+  for (absl::string_view secret : {"PASSWORD", "SECRET", "TOKEN", "API_KEY", "ACCESS_KEY", "CREDENTIAL"}) {
+    if (absl::StrContains(name, secret)) return false;
+  }
+  for (absl::string_view what : {"CONFIG", "CONF", "CERT", "CERTS", "CA", "KEY", "LOG", "PID", "SOCKET", "LOCK", "ENV"}) {
+    const std::string bare = absl::StrCat(what, "_FILE");
+    if (name == bare || absl::EndsWith(name, absl::StrCat("_", bare))) return true;
+  }
+  return false;
+}
 
 absl::Status ResolveFileSecrets(std::map<std::string, std::string>* vars, const std::vector<std::string>& only) {
   std::vector<std::string> file_vars;
@@ -110,12 +101,7 @@ absl::Status ResolveFileSecrets(std::map<std::string, std::string>* vars, const 
     if (!absl::EndsWith(k, "_FILE") || k.size() <= 5) continue;
     std::string name = k.substr(0, k.size() - 5);
     if (only.empty()) {
-      // Paths that programs open themselves (SSL_CERT_FILE...) are not secrets to inline.
-      bool path_variable = false;
-      for (const char* suffix : {"_CONFIG_FILE", "_CERT_FILE", "_CERTS_FILE", "_CA_FILE", "_KEY_FILE"}) {
-        path_variable |= absl::EndsWith(k, suffix);
-      }
-      if (path_variable) continue;
+      if (IsPathVariable(k)) continue;
     } else if (std::find(only.begin(), only.end(), name) == only.end()) {
       continue;
     }
@@ -136,6 +122,7 @@ absl::Status ResolveFileSecrets(std::map<std::string, std::string>* vars, const 
 }
 
 int EntrypointMain(int argc, const char* const* argv, const Env& env) {
+  IgnoreSigpipe();
   InitOpenSsl();
   Flags flags(Specs());
   auto fail = [](int code, const absl::Status& s) {
@@ -226,10 +213,13 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     if (!s.ok()) return fail(kEntrypointWait, s);
   }
 
-  // 3. Templates, with the container's limits as variables.
+  // 3. Templates, with the container's limits as variables. All are rendered and written beside
+  // their destinations first; only when every one succeeded are they renamed into place.
   if (!flags.GetAll("template").empty()) {
     MapEnv template_env(vars);
     AddContainerFacts(ReadContainerFacts(), &template_env);
+    std::vector<StagedFile> staged;
+    std::vector<std::pair<std::string, std::string>> done;  // (src, dst) for the log
     for (const std::string& spec : flags.GetAll("template")) {
       std::vector<std::string> parts = absl::StrSplit(spec, ':');
       mode_t mode = 0644;
@@ -252,16 +242,18 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
       } else if (parts.size() != 2) {
         return fail(kEntrypointUsage, absl::InvalidArgumentError(absl::StrCat("--template=", spec, ": want SRC:DST[:MODE[:OWNER]]")));
       }
-      std::ifstream in(parts[0], std::ios::binary);
-      if (!in) return fail(kEntrypointTemplate, absl::InvalidArgumentError(absl::StrCat("template ", parts[0], ": cannot read")));
-      std::stringstream ss;
-      ss << in.rdbuf();
-      auto rendered = RenderTemplate(ss.str(), template_env, parts[0]);
+      auto text = ReadWholeFile(parts[0], kMaxTemplateBytes, "template");
+      if (!text.ok()) return fail(kEntrypointTemplate, text.status());
+      auto rendered = RenderTemplate(*text, template_env, parts[0]);
       if (!rendered.ok()) return fail(kEntrypointTemplate, rendered.status());
-      if (absl::Status s = WriteAtomically(parts[1], *rendered, mode, owner_uid, owner_gid); !s.ok()) {
-        return fail(kEntrypointTemplate, s);
-      }
-      spdlog::info("rendered {} to {}", parts[0], parts[1]);
+      auto file = StagedFile::Write(parts[1], *rendered, mode, owner_uid, owner_gid);
+      if (!file.ok()) return fail(kEntrypointTemplate, file.status());
+      staged.push_back(*std::move(file));
+      done.emplace_back(parts[0], parts[1]);
+    }
+    for (size_t i = 0; i < staged.size(); ++i) {
+      if (absl::Status s = staged[i].Commit(); !s.ok()) return fail(kEntrypointTemplate, s);
+      spdlog::info("rendered {} to {}", done[i].first, done[i].second);
     }
   }
 

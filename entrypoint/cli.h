@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/env.h"
 
 namespace noshell {
@@ -21,10 +22,15 @@ inline constexpr int kEntrypointPermission = 77;  // bad --user, chown failed, o
 
 // Resolves *_FILE secrets in `vars` (the child's environment): for each eligible X with X_FILE
 // set, X becomes the file's contents (trailing newlines removed) and X_FILE is removed. `only`
-// lists the eligible names; empty means every X_FILE except path variables that programs open
-// themselves (names ending in _CONFIG_FILE, _CERT_FILE, _CERTS_FILE, _CA_FILE, _KEY_FILE, such as
-// SSL_CERT_FILE). Both X and X_FILE set is an error.
+// lists the eligible names; empty means every X_FILE except path variables (IsPathVariable).
+// Both X and X_FILE set is an error.
 absl::Status ResolveFileSecrets(std::map<std::string, std::string>* vars, const std::vector<std::string>& only);
+
+// True for X_FILE variables that name a file a program opens or creates itself rather than a
+// secret: CONFIG_FILE, CONF_FILE, CERT_FILE, CERTS_FILE, CA_FILE, KEY_FILE, LOG_FILE, PID_FILE,
+// SOCKET_FILE, LOCK_FILE, ENV_FILE, bare or after a prefix (SSL_CERT_FILE, NGINX_LOG_FILE), unless
+// the name says it is a secret (contains PASSWORD, SECRET, TOKEN, API_KEY, ACCESS_KEY, CREDENTIAL).
+bool IsPathVariable(absl::string_view name);
 
 int EntrypointMain(int argc, const char* const* argv, const Env& env);
 

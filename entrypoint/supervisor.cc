@@ -270,6 +270,11 @@ pid_t Spawn(const RunOptions& o, const sigset_t& child_mask, bool own_group, int
 
 int ExecApp(const RunOptions& o) {
   CArgs args(o);
+  // The app starts with every signal at its default and none blocked, as it would under a shell.
+  for (int sig = 1; sig < NSIG; ++sig) signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
   if (o.drop) {
     const std::vector<gid_t> groups(o.groups.begin(), o.groups.end());
     if (int err = DropPrivileges(o, groups.data(), groups.size()); err != 0) {

@@ -22,12 +22,25 @@ class Renderer {
 
   absl::StatusOr<std::string> Run() {
     std::string out = Expand(0, t_.size());
-    if (!errors_.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors_, "; "));
+    if (!errors_.empty()) {
+      std::string msg = absl::StrJoin(errors_, "; ");
+      if (more_errors_ > 0) absl::StrAppend(&msg, "; ... and ", more_errors_, " more");
+      return absl::InvalidArgumentError(msg);
+    }
     return out;
   }
 
  private:
+  // Enough to see the pattern of a mistake; a template of 200 000 broken lines still ends at once.
+  static constexpr size_t kMaxErrors = 20;
+  // ${...} defaults and $((...)) parentheses nest at most this deep (the recursion is ours).
+  static constexpr int kMaxDepth = 64;
+
   void Error(size_t pos, absl::string_view what) {
+    if (errors_.size() >= kMaxErrors) {
+      ++more_errors_;
+      return;
+    }
     int line = 1, col = 1;
     for (size_t i = 0; i < pos && i < t_.size(); ++i) {
       if (t_[i] == '\n') {
@@ -70,6 +83,18 @@ class Renderer {
 
   std::string Expand(size_t begin, size_t end) {
     std::string out;
+    if (expand_depth_ >= kMaxDepth) {
+      Error(begin, absl::StrCat("${...} nested too deeply (more than ", kMaxDepth, " levels)"));
+      return out;
+    }
+    ++expand_depth_;
+    ExpandInto(begin, end, &out);
+    --expand_depth_;
+    return out;
+  }
+
+  void ExpandInto(size_t begin, size_t end, std::string* result) {
+    std::string& out = *result;
     size_t i = begin;
     while (i < end) {
       char c = t_[i];
@@ -86,7 +111,7 @@ class Renderer {
         size_t close = CloseBrace(i + 2, end);
         if (close == std::string::npos) {
           Error(i, "unterminated ${");
-          return out;
+          return;
         }
         out += Substitution(i, i + 2, close);
         i = close + 1;
@@ -94,7 +119,7 @@ class Renderer {
         size_t close = CloseArith(i + 3, end);
         if (close == std::string::npos) {
           Error(i, "unterminated $((");
-          return out;
+          return;
         }
         std::optional<int64_t> v = Arithmetic(i, i + 3, close);
         if (v.has_value()) absl::StrAppend(&out, *v);
@@ -104,7 +129,6 @@ class Renderer {
         ++i;
       }
     }
-    return out;
   }
 
   // ${...} with its body in [from, to).
@@ -147,6 +171,7 @@ class Renderer {
     end_ = to;
     at_ = at;
     failed_ = false;
+    arith_depth_ = 0;
     int64_t v = Sum();
     Skip();
     if (!failed_ && pos_ < end_) Fail(absl::StrCat("unexpected \"", t_.substr(pos_, end_ - pos_), "\""));
@@ -199,16 +224,54 @@ class Renderer {
       } else if (r == 0) {
         Fail("division by zero");
         return 0;
+      } else if (r == -1) {
+        // INT64_MIN / -1 does not fit (and traps); anything % -1 is 0.
+        if (op == '/' && __builtin_sub_overflow(int64_t{0}, v, &v)) Fail("overflow");
+        if (op == '%') v = 0;
       } else {
         v = op == '/' ? v / r : v % r;
       }
     }
   }
 
+  // Guards every level of our recursion: "((((...1))))" or "- - - -1" a million deep must be an
+  // error, not a stack overflow.
+  bool Deeper() {
+    if (++arith_depth_ <= kMaxDepth) return true;
+    Fail(absl::StrCat("nested too deeply (more than ", kMaxDepth, " levels)"));
+    return false;
+  }
+
   int64_t Unary() {
-    if (Eat('-')) return -Unary();
-    if (Eat('+')) return Unary();
-    return Atom();
+    if (!Deeper()) return 0;
+    int64_t v = 0;
+    if (Eat('-')) {
+      Skip();
+      if (pos_ < end_ && absl::ascii_isdigit(static_cast<unsigned char>(t_[pos_]))) {
+        v = Number(/*negative=*/true);  // -9223372036854775808 is a number, not -(too large)
+      } else if (int64_t r = Unary(); __builtin_sub_overflow(int64_t{0}, r, &v)) {
+        Fail("overflow");
+      }
+    } else if (Eat('+')) {
+      v = Unary();
+    } else {
+      v = Atom();
+    }
+    --arith_depth_;
+    return v;
+  }
+
+  // A decimal literal at pos_, negated when `negative`.
+  int64_t Number(bool negative) {
+    size_t start = pos_;
+    while (pos_ < end_ && absl::ascii_isdigit(static_cast<unsigned char>(t_[pos_]))) ++pos_;
+    uint64_t u = 0;
+    if (!absl::SimpleAtoi(t_.substr(start, pos_ - start), &u) ||
+        u > (negative ? uint64_t{1} << 63 : static_cast<uint64_t>(INT64_MAX))) {
+      Fail("number too large");
+      return 0;
+    }
+    return negative ? static_cast<int64_t>(0 - u) : static_cast<int64_t>(u);
   }
 
   int64_t Atom() {
@@ -223,12 +286,7 @@ class Renderer {
       return 0;
     }
     size_t start = pos_;
-    if (absl::ascii_isdigit(static_cast<unsigned char>(t_[pos_]))) {
-      while (pos_ < end_ && absl::ascii_isdigit(static_cast<unsigned char>(t_[pos_]))) ++pos_;
-      int64_t v = 0;
-      if (!absl::SimpleAtoi(t_.substr(start, pos_ - start), &v)) Fail("number too large");
-      return v;
-    }
+    if (absl::ascii_isdigit(static_cast<unsigned char>(t_[pos_]))) return Number(/*negative=*/false);
     // A variable (NAME, $NAME, ${NAME} or ${NAME:-EXPR}) or a call min(...) / max(...).
     bool braces = false;
     if (t_[pos_] == '$') {
@@ -270,7 +328,7 @@ class Renderer {
   int64_t MinMax(bool is_min) {
     int64_t v = Sum();
     int args = 1;
-    while (Eat(',')) {
+    while (!failed_ && Eat(',')) {
       int64_t r = Sum();
       v = is_min ? std::min(v, r) : std::max(v, r);
       ++args;
@@ -284,7 +342,10 @@ class Renderer {
   const Env& env_;
   absl::string_view source_;
   std::vector<std::string> errors_;
+  size_t more_errors_ = 0;
+  int expand_depth_ = 0;
   size_t pos_ = 0, end_ = 0, at_ = 0;
+  int arith_depth_ = 0;
   bool failed_ = false;
 };
 

@@ -13,6 +13,7 @@
 #include "common/exit_codes.h"
 #include "common/flags.h"
 #include "common/json.h"
+#include "common/net.h"
 #include "common/openssl_init.h"
 #include "common/redact.h"
 #include "common/status_macros.h"
@@ -224,6 +225,7 @@ std::string FormatResults(const std::vector<TargetResult>& results, OutputFormat
 
 int HealthcheckMain(int argc, const char* const* argv, const Env& env) {
   const absl::Time start = absl::Now();
+  IgnoreSigpipe();
   InitOpenSsl();
   std::string help;
   auto config = ParseHealthcheckArgs(argc, argv, env, &help);

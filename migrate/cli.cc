@@ -17,6 +17,7 @@
 #include "common/flags.h"
 #include "common/json.h"
 #include "common/logging.h"
+#include "common/net.h"
 #include "common/openssl_init.h"
 #include "common/redact.h"
 #include "common/status_macros.h"
@@ -111,6 +112,7 @@ void SignalThread(sigset_t set) {
 }  // namespace
 
 int MigrateMain(int argc, const char* const* argv, const Env& env) {
+  IgnoreSigpipe();
   InitOpenSsl();
   sigset_t sigs;
   sigemptyset(&sigs);

@@ -12,12 +12,6 @@ namespace {
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
-// Server notices (RAISE NOTICE in a migration, "already exists, skipping") go to the log.
-void LogNotice(void*, const char* message) {
-  absl::string_view m = absl::StripTrailingAsciiWhitespace(message);
-  spdlog::info("server: {}", std::string(m));
-}
-
 }  // namespace
 
 std::string QuoteIdent(absl::string_view name) {
@@ -35,7 +29,6 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Connect(const Target& target
 
 Database::Database(PgConnPtr conn) : conn_(std::move(conn)) {
   PQsetErrorVerbosity(conn_.get(), PQERRORS_DEFAULT);
-  PQsetNoticeProcessor(conn_.get(), &LogNotice, nullptr);
   absl::MutexLock lock(&cancel_mu_);
   cancel_ = PQgetCancel(conn_.get());
 }

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,12 +173,13 @@ RunResult RunCommand(const std::vector<std::string>& argv, const RunOptions& o) 
   RunResult r;
   int status = 0;
   absl::Time deadline = start + o.timeout;
+  rusage usage{};
   for (;;) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
+    pid_t w = wait4(pid, &status, WNOHANG, &usage);
     if (w == pid) break;
     if (absl::Now() > deadline) {
       kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
+      wait4(pid, &status, 0, &usage);
       ADD_FAILURE() << "timed out: " << absl::StrJoin(argv, " ");
       break;
     }
@@ -185,6 +187,7 @@ RunResult RunCommand(const std::vector<std::string>& argv, const RunOptions& o) 
   }
   r.elapsed = absl::Now() - start;
   r.exit_code = DecodeStatus(status);
+  r.max_rss_kb = usage.ru_maxrss;
   r.out = ReadFile(out_path);
   r.err = ReadFile(err_path);
   return r;
@@ -382,6 +385,18 @@ HttpServer::HttpServer(const Certs* tls) {
 }
 
 HttpServer::~HttpServer() = default;
+
+FaultPeer::FaultPeer(const std::string& behaviour) {
+  Require("/usr/bin/python3", "python3");
+  port_ = FreePort();
+  proc_ = std::make_unique<Process>(
+      std::vector<std::string>{"/usr/bin/python3", std::string(NOSHELL_TEST_SRC_DIR) + "/integration/fault_peer.py",
+                               std::to_string(port_), behaviour},
+      RunOptions(), dir_.Join("log"));
+  WaitForPort(port_, "fault_peer.py " + behaviour, dir_.Join("log"));
+}
+
+FaultPeer::~FaultPeer() = default;
 
 PgBouncer::PgBouncer(const PgServer& pg, int pool_size) {
   Require("/usr/sbin/pgbouncer", "pgbouncer");

@@ -41,6 +41,7 @@ struct RunResult {
   std::string out;
   std::string err;
   absl::Duration elapsed;
+  long max_rss_kb = 0;  // the child's peak resident set size
 };
 
 struct RunOptions {
@@ -165,6 +166,21 @@ class PgBouncer {
  private:
   TempDir dir_;
   int port_ = 0;
+  std::unique_ptr<Process> proc_;
+};
+
+// A misbehaving server (tests/integration/fault_peer.py): transport faults, and Postgres, Redis
+// and HTTP peers that answer wrongly, endlessly or not at all. `behaviour` is one of the names in
+// fault_peer.py's BEHAVIOURS, e.g. "pg-silent-after-login", "redis-huge-bulk", "http-early-hints".
+class FaultPeer {
+ public:
+  explicit FaultPeer(const std::string& behaviour);
+  ~FaultPeer();
+  int port() const { return port_; }
+
+ private:
+  int port_ = 0;
+  TempDir dir_;
   std::unique_ptr<Process> proc_;
 };
 

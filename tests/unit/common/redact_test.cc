@@ -43,5 +43,33 @@ TEST(RedactTest, GlobalScrubAppliesToTargets) {
   EXPECT_EQ(RedactTarget("tcp://planted-secret-9:80"), "tcp://***:80");
 }
 
+
+// Hostile-test S1: "user app" (a missing "=") made the scan take "password" as part of a value.
+TEST(RedactTest, ConninfoBareWordDoesNotExposeTheNextValue) {
+  EXPECT_EQ(RedactTarget("host=127.0.0.1 user app password=S3cretBare"), "host=127.0.0.1 user app password=***");
+}
+
+// Any key libpq does not know may be a misspelled password: its value is hidden.
+TEST(RedactTest, UnknownPostgresKeysAreHidden) {
+  EXPECT_EQ(RedactTarget("host=db passwrd=S3cretTypo dbname=app"), "host=db passwrd=*** dbname=app");
+  EXPECT_EQ(RedactTarget("postgres://db/app?passwrd=S3cretTypo&sslmode=require"),
+            "postgres://db/app?passwrd=***&sslmode=require");
+}
+
+// Hostile-test S3: API keys in HTTP query strings.
+TEST(RedactTest, ApiKeysInHttpQueriesAreHidden) {
+  EXPECT_EQ(RedactTarget("http://h/health?api_key=K1&apikey=K2&access_key=K3&x-auth-token=K4&verbose=1"),
+            "http://h/health?api_key=***&apikey=***&access_key=***&x-auth-token=***&verbose=1");
+}
+
+TEST(RedactTest, HideQuotedValuesKeepsKeywordsOnly) {
+  EXPECT_EQ(HideQuotedValues("invalid percent-encoded token: \"pa%zzS3cret\""),
+            "invalid percent-encoded token: \"(hidden)\"");
+  EXPECT_EQ(HideQuotedValues("missing \"=\" after \"user\" in connection info string"),
+            "missing \"=\" after \"user\" in connection info string");
+  EXPECT_EQ(HideQuotedValues("invalid connection option \"Zx9Secret\""), "invalid connection option \"(hidden)\"");
+  EXPECT_EQ(HideQuotedValues("unterminated \"quote"), "unterminated \"(hidden)\"");
+}
+
 }  // namespace
 }  // namespace noshell

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/redact.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace noshell {
@@ -148,6 +149,53 @@ TEST(TargetTest, ErrorsSayWhatIsWrong) {
     EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_NE(t.status().message().find(c.want), absl::string_view::npos) << c.in << ": " << t.status();
   }
+}
+
+
+// Hostile-test S1: libpq's parse errors quote the token or the whole URI, password included.
+TEST(TargetTest, LibpqParseErrorsNeverShowThePassword) {
+  for (const char* in : {"postgres://app:pa%zzS3cretA1@127.0.0.1:5432/app", "postgres://app:S3cretA2@[::1/app",
+                         "postgres://app:S3cretA3@[]:5432/app", "postgres://app:S3cretA4@[::1]x/app",
+                         "host=127.0.0.1 user app password=S3cretA5"}) {
+    auto t = Parse(in);
+    ASSERT_FALSE(t.ok()) << in;
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument) << in;
+    const std::string msg(t.status().message());
+    EXPECT_EQ(msg.find("S3cret"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("Zx9Secret"), std::string::npos) << msg;
+  }
+  MapEnv env{{"DB", "Zx9SecretA7=="}, {"DB2", "postgres://app:S3cretA8@[::1/app"}};
+  for (const char* in : {"env:DB", "env:DB2"}) {
+    auto t = Parse(in, env);
+    ASSERT_FALSE(t.ok()) << in;
+    const std::string msg(t.status().message());
+    EXPECT_EQ(msg.find("Secret"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(std::string("target ") + in), std::string::npos) << msg;
+  }
+}
+
+// Hostile-test C2: X=env:X recursed until the stack overflowed.
+TEST(TargetTest, EnvReferencesGoOneLevelOnly) {
+  MapEnv env{{"SELF", "env:SELF"}, {"A", "env:B"}, {"B", " env:A"}};
+  for (const char* in : {"env:SELF", "env:A", "env:B"}) {
+    auto t = Parse(in, env);
+    ASSERT_FALSE(t.ok()) << in;
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(t.status().message()), ::testing::HasSubstr("is itself env:"));
+  }
+}
+
+// Hostile-test U5 and W2: IPv6 hosts show in brackets; a host list shows every host.
+TEST(TargetTest, PostgresDisplayOfIpv6AndHostLists) {
+  auto t = Parse("postgres://app@[::1]:5433/app");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->display, "postgres://app@[::1]:5433/app");
+  t = Parse("postgres://app@db1,db2/app");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->display, "postgres://app@db1,db2/app");
+  t = Parse("postgres://app@db1,[::1]:5433/app");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->display, "postgres://app@db1,[::1]:5433/app");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The config template language.
 #include "entrypoint/template.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace noshell {
@@ -70,6 +71,55 @@ TEST(TemplateTest, ArithmeticErrors) {
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("f:1:1:"), absl::string_view::npos) << bad << ": " << r.status();
   }
+}
+
+
+std::string RenderError(const std::string& text, const MapEnv& env = MapEnv()) {
+  auto r = RenderTemplate(text, env, "t.conf");
+  EXPECT_FALSE(r.ok()) << "rendered: " << (r.ok() ? *r : "");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(r.status().message());
+}
+
+// Hostile-test C3: these raised SIGFPE or were undefined behaviour.
+TEST(TemplateTest, ArithmeticEdgesOfInt64) {
+  EXPECT_EQ(RenderError("x=$(( (-9223372036854775807-1) / -1 ))"), "t.conf:1:3: in $((...)): overflow");
+  EXPECT_EQ(Render("$(( (-9223372036854775807-1) % -1 )) $((7 % -1)) $((7 / -1))", MapEnv()), "0 0 -7");
+  EXPECT_EQ(RenderError("$(( -(-9223372036854775807-1) ))"), "t.conf:1:1: in $((...)): overflow");
+  EXPECT_EQ(Render("$((-9223372036854775808)) $((9223372036854775807))", MapEnv()),
+            "-9223372036854775808 9223372036854775807");
+  EXPECT_EQ(RenderError("$((9223372036854775808))"), "t.conf:1:1: in $((...)): number too large");
+  EXPECT_EQ(RenderError("$((- 99999999999999999999))"), "t.conf:1:1: in $((...)): number too large");
+}
+
+// Hostile-test C4: a million parentheses or unary minuses, or 100 000 nested defaults, overflowed
+// the stack; nesting is now an error at a fixed depth.
+TEST(TemplateTest, DeepNestingIsAnErrorNotACrash) {
+  const std::string parens = "$((" + std::string(1000000, '(') + "1" + std::string(1000000, ')') + "))";
+  EXPECT_EQ(RenderError(parens), "t.conf:1:1: in $((...)): nested too deeply (more than 64 levels)");
+  std::string minuses = "$((";
+  for (int i = 0; i < 200000; ++i) minuses += "- ";
+  EXPECT_EQ(RenderError(minuses + "1))"), "t.conf:1:1: in $((...)): nested too deeply (more than 64 levels)");
+  std::string defaults;
+  for (int i = 0; i < 100000; ++i) defaults += "${N:-";
+  defaults += "x" + std::string(100000, '}');
+  EXPECT_THAT(RenderError(defaults), ::testing::HasSubstr("${...} nested too deeply (more than 64 levels)"));
+  // 64 levels still work.
+  std::string ok;
+  for (int i = 0; i < 63; ++i) ok += "${N:-";
+  ok += "x" + std::string(63, '}');
+  EXPECT_EQ(Render(ok, MapEnv()), "x");
+}
+
+// Hostile-test H6: 200 000 errors took minutes and one multi-megabyte line.
+TEST(TemplateTest, ManyErrorsAreCutShort) {
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += "${}\n";
+  const std::string msg = RenderError(text);
+  EXPECT_THAT(msg, ::testing::StartsWith("t.conf:1:1: \"${}\" is not a variable name; t.conf:2:1:"));
+  EXPECT_THAT(msg, ::testing::HasSubstr("t.conf:20:1: "));
+  EXPECT_THAT(msg, ::testing::Not(::testing::HasSubstr("t.conf:21:1: ")));
+  EXPECT_THAT(msg, ::testing::EndsWith("; ... and 199980 more"));
 }
 
 }  // namespace

@@ -1,0 +1,144 @@
+// common/file.cc — see file.h.
+#include "common/file.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace noshell {
+namespace {
+
+const char* KindOf(mode_t mode) {
+  if (S_ISDIR(mode)) return "is a directory";
+  if (S_ISFIFO(mode)) return "is a FIFO, not a regular file";
+  if (S_ISSOCK(mode)) return "is a socket, not a regular file";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device, not a regular file";
+  return "is not a regular file";
+}
+
+// 16 hex digits from the kernel's random pool: a temp name nobody can predict.
+std::string RandomSuffix() {
+  unsigned char bytes[8] = {};
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // no entropy source: O_EXCL still refuses anything planted
+    got += static_cast<size_t>(n);
+  }
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+}
+
+}  // namespace
+
+absl::Status FileErrnoStatus(int err, absl::string_view context) {
+  std::string msg = absl::StrCat(context, ": ", std::strerror(err));
+  switch (err) {
+    case ENOENT: return absl::NotFoundError(msg);
+    case EACCES: case EPERM: return absl::PermissionDeniedError(msg);
+    default: return absl::InvalidArgumentError(msg);
+  }
+}
+
+absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_bytes, absl::string_view what) {
+  const std::string p(path);
+  const std::string context = absl::StrCat("read ", what, what.empty() ? "" : " ", path);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, for ever.
+  int fd = open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return FileErrnoStatus(errno, context);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    close(fd);
+    return FileErrnoStatus(err, context);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(context, ": ", KindOf(st.st_mode)));
+  }
+  std::string data;
+  if (static_cast<size_t>(st.st_size) <= max_bytes) data.reserve(static_cast<size_t>(st.st_size));
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      return FileErrnoStatus(err, context);
+    }
+    if (n == 0) break;
+    if (data.size() + static_cast<size_t>(n) > max_bytes) {
+      close(fd);
+      return absl::InvalidArgumentError(absl::StrCat(context, ": larger than ", max_bytes, " bytes"));
+    }
+    data.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return data;
+}
+
+absl::StatusOr<StagedFile> StagedFile::Write(const std::string& path, absl::string_view content, mode_t mode,
+                                             uid_t uid, gid_t gid) {
+  const std::string context = absl::StrCat("write ", path);
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 8; ++attempt) {
+    tmp = absl::StrCat(path, ".tmp-", RandomSuffix());
+    fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) return FileErrnoStatus(errno, context);
+  }
+  if (fd < 0) return FileErrnoStatus(EEXIST, context);
+  auto fail = [&](int err) {
+    close(fd);
+    unlink(tmp.c_str());
+    return FileErrnoStatus(err, context);
+  };
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = write(fd, content.data() + off, content.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(errno);
+    off += static_cast<size_t>(n);
+  }
+  // Owner before mode: fchown clears set-id bits, and the mode is what the caller asked for.
+  if (uid != static_cast<uid_t>(-1) && fchown(fd, uid, gid) != 0) return fail(errno);
+  if (fchmod(fd, mode) != 0 || fsync(fd) != 0) return fail(errno);
+  if (close(fd) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return FileErrnoStatus(err, context);
+  }
+  return StagedFile(path, tmp);
+}
+
+StagedFile::~StagedFile() {
+  if (!tmp_.empty()) unlink(tmp_.c_str());
+}
+
+absl::Status StagedFile::Commit() {
+  if (rename(tmp_.c_str(), path_.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp_.c_str());
+    tmp_.clear();
+    return FileErrnoStatus(err, absl::StrCat("write ", path_));
+  }
+  tmp_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view content, mode_t mode, uid_t uid,
+                                 gid_t gid) {
+  absl::StatusOr<StagedFile> staged = StagedFile::Write(path, content, mode, uid, gid);
+  if (!staged.ok()) return staged.status();
+  return staged->Commit();
+}
+
+}  // namespace noshell

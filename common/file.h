@@ -1,0 +1,54 @@
+// common/file.h — whole-file reads and atomic writes, the only places noshell touches file
+// contents. Both refuse what would hang or mislead: a read never blocks on a FIFO or a device and
+// never silently returns part of a file; a write never follows a symlink planted at its temp name.
+#ifndef NOSHELL_COMMON_FILE_H_
+#define NOSHELL_COMMON_FILE_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace noshell {
+
+// An errno as a Status for a file operation: "<context>: <strerror>". ENOENT is kNotFound,
+// EACCES/EPERM kPermissionDenied, everything else kInvalidArgument (bad input from the operator).
+absl::Status FileErrnoStatus(int err, absl::string_view context);
+
+// Reads the whole regular file at `path` (symlinks followed), at most `max_bytes`. A directory, a
+// FIFO, a socket or a device is refused without blocking; so is a file larger than `max_bytes`
+// and a read error part-way. `what` names the file in messages: "read <what> <path>: why".
+absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_bytes, absl::string_view what);
+
+// Writes `content` to `path` atomically: a temp file with an unpredictable name beside `path`,
+// created with O_EXCL|O_NOFOLLOW (a symlink planted there is never followed), given its final
+// mode and owner, synced, then renamed over `path`. Readers see the old file or the new one.
+// uid/gid -1: leave as created. On error nothing is left behind and `path` is untouched.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view content, mode_t mode,
+                                 uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
+
+// A file written but not yet in place: Commit() renames it over its destination; destroying it
+// uncommitted removes it. Lets a caller prepare several files and replace them only when every
+// one was written (all or nothing up to the renames, which do not fail on one file system).
+class StagedFile {
+ public:
+  static absl::StatusOr<StagedFile> Write(const std::string& path, absl::string_view content, mode_t mode,
+                                          uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
+  StagedFile(StagedFile&& o) noexcept : path_(std::move(o.path_)), tmp_(std::move(o.tmp_)) { o.tmp_.clear(); }
+  StagedFile& operator=(StagedFile&&) = delete;
+  StagedFile(const StagedFile&) = delete;
+  ~StagedFile();
+  absl::Status Commit();
+
+ private:
+  StagedFile(std::string path, std::string tmp) : path_(std::move(path)), tmp_(std::move(tmp)) {}
+  std::string path_, tmp_;
+};
+
+}  // namespace noshell
+
+#endif  // NOSHELL_COMMON_FILE_H_

@@ -1,0 +1,113 @@
+// Whole-file reads and atomic writes (common/file.h), on real temp files.
+#include "common/file.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace noshell {
+namespace {
+
+using ::testing::HasSubstr;
+
+class FileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/noshell_file_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::string cmd = "rm -rf " + dir_;  // test-only clean-up
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string Read(const std::string& name) const {
+    auto r = ReadWholeFile(Path(name), 1 << 20, "");
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : "";
+  }
+  std::string dir_;
+};
+
+TEST_F(FileTest, ReadsWholeFile) {
+  ASSERT_TRUE(WriteFileAtomically(Path("a"), std::string("x\0y", 3), 0600).ok());
+  EXPECT_EQ(Read("a"), std::string("x\0y", 3));
+}
+
+// Hostile-test H7: a FIFO blocked every binary for ever.
+TEST_F(FileTest, FifoIsRefusedWithoutBlocking) {
+  ASSERT_EQ(mkfifo(Path("f").c_str(), 0600), 0);
+  auto r = ReadWholeFile(Path("f"), 100, "X_FILE");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "read X_FILE " + Path("f") + ": is a FIFO, not a regular file");
+}
+
+// Hostile-test D3: a directory rendered as an empty template.
+TEST_F(FileTest, DirectoryAndDeviceAreRefused) {
+  auto r = ReadWholeFile(dir_, 100, "template");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "read template " + dir_ + ": is a directory");
+  r = ReadWholeFile("/dev/zero", 100, "template");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "read template /dev/zero: is a device, not a regular file");
+}
+
+TEST_F(FileTest, MissingTooLargeAndUnreadable) {
+  auto r = ReadWholeFile(Path("missing"), 100, "x");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("No such file or directory"));
+  ASSERT_TRUE(WriteFileAtomically(Path("big"), std::string(101, 'a'), 0644).ok());
+  r = ReadWholeFile(Path("big"), 100, "x");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("larger than 100 bytes"));
+}
+
+// Hostile-test D2: as PID 1 the temp name was always DST.tmp.1, opened without O_EXCL|O_NOFOLLOW,
+// so a planted symlink made root overwrite and chmod its target.
+TEST_F(FileTest, PlantedSymlinksAreNeverFollowed) {
+  ASSERT_TRUE(WriteFileAtomically(Path("victim"), "ORIGINAL", 0644).ok());
+  for (const char* planted : {"app.conf.tmp.1", "app.conf.tmp", "app.conf.tmp-0"}) {
+    ASSERT_EQ(symlink(Path("victim").c_str(), Path(planted).c_str()), 0);
+  }
+  ASSERT_TRUE(WriteFileAtomically(Path("app.conf"), "rendered", 0600).ok());
+  EXPECT_EQ(Read("victim"), "ORIGINAL");
+  struct stat st;
+  ASSERT_EQ(stat(Path("victim").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+  ASSERT_EQ(lstat(Path("app.conf").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(Read("app.conf"), "rendered");
+}
+
+TEST_F(FileTest, StagedFilesReplaceOnlyOnCommit) {
+  ASSERT_TRUE(WriteFileAtomically(Path("one"), "OLD1", 0644).ok());
+  {
+    auto staged = StagedFile::Write(Path("one"), "NEW1", 0644);
+    ASSERT_TRUE(staged.ok()) << staged.status();
+    EXPECT_EQ(Read("one"), "OLD1");
+  }  // dropped uncommitted: removed, destination untouched
+  EXPECT_EQ(Read("one"), "OLD1");
+  auto staged = StagedFile::Write(Path("one"), "NEW1", 0640);
+  ASSERT_TRUE(staged.ok());
+  ASSERT_TRUE(staged->Commit().ok());
+  EXPECT_EQ(Read("one"), "NEW1");
+  // Nothing but the two files is left in the folder.
+  EXPECT_EQ(std::system(("test $(ls -A " + dir_ + " | wc -l) -eq 1").c_str()), 0);
+}
+
+TEST_F(FileTest, WriteIntoMissingFolderFails) {
+  absl::Status s = WriteFileAtomically(Path("no/such/dir/x"), "x", 0644);
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("write " + Path("no/such/dir/x") + ": No such file"));
+}
+
+}  // namespace
+}  // namespace noshell

@@ -2,10 +2,13 @@
 #include "common/json.h"
 
 #include "absl/strings/str_format.h"
+#include "common/text.h"
 
 namespace noshell {
 
-std::string JsonQuote(absl::string_view s) {
+std::string JsonQuote(absl::string_view raw) {
+  // JSON text is UTF-8: bytes from servers and files that are not become U+FFFD.
+  const std::string s = ToValidUtf8(raw);
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {

@@ -8,7 +8,7 @@
 
 namespace noshell {
 
-// `s` as a quoted JSON string; control characters and invalid UTF-8 bytes are escaped.
+// `s` as a quoted JSON string: control characters escaped, invalid UTF-8 bytes as U+FFFD.
 std::string JsonQuote(absl::string_view s);
 
 }  // namespace noshell

@@ -9,10 +9,12 @@
 #include <map>
 #include <cstdio>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/flags.h"
 #include "common/json.h"
@@ -22,6 +24,7 @@
 #include "common/redact.h"
 #include "common/status_macros.h"
 #include "common/target.h"
+#include "common/text.h"
 #include "migrate/migrator.h"
 #include "migrate/source.h"
 #include "spdlog/spdlog.h"
@@ -91,25 +94,57 @@ absl::Status ParseDurationFlag(const Flags& flags, const char* name, absl::Durat
   return absl::OkStatus();
 }
 
-std::atomic<Database*> g_active_db{nullptr};
+// How long a stop waits for the server to end the cancelled statement and for the rollback.
+// After it (or at a second signal) migrate exits 7 regardless: a frozen backend, a partition or a
+// silent pooler must not hold a rollout until the SIGKILL.
+constexpr absl::Duration kStopGrace = absl::Seconds(5);
+
+absl::Mutex g_mu;
+std::shared_ptr<Canceller> g_canceller ABSL_GUARDED_BY(g_mu);  // the session that runs migrations
 std::atomic<bool> g_interrupted{false};
+
+void SetActiveSession(std::shared_ptr<Canceller> canceller) {
+  absl::MutexLock lock(&g_mu);
+  g_canceller = std::move(canceller);
+}
 
 // Waits for SIGTERM/SIGINT on its own thread; the rest of the process has them blocked.
 void SignalThread(sigset_t set) {
-  for (;;) {
-    int sig = 0;
-    if (sigwait(&set, &sig) != 0) continue;
-    g_interrupted.store(true);
-    Database* db = g_active_db.load();
-    if (db == nullptr) {
-      std::fprintf(stderr, "migrate: interrupted by signal %d before connecting\n", sig);
-      std::_Exit(kMigrateInterrupted);
-    }
-    db->Cancel();
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
   }
+  bool connected = false;
+  {
+    absl::MutexLock lock(&g_mu);
+    connected = g_canceller != nullptr;
+  }
+  if (!connected && !g_interrupted.load()) {
+    std::fprintf(stderr, "migrate: interrupted by signal %d before connecting\n", sig);
+    std::_Exit(kMigrateInterrupted);
+  }
+  InterruptMigrate();
+  timespec grace = absl::ToTimespec(kStopGrace);
+  siginfo_t info;
+  const bool again = sigtimedwait(&set, &info, &grace) > 0;
+  std::fprintf(stderr, "migrate: interrupted by signal %d; %s, exiting without waiting further\n", sig,
+               again ? "a second signal arrived"
+                     : "the server did not end the cancelled statement within 5s (frozen or unreachable)");
+  std::_Exit(kMigrateInterrupted);
 }
 
 }  // namespace
+
+void InterruptMigrate() {
+  g_interrupted.store(true);
+  std::shared_ptr<Canceller> canceller;
+  {
+    absl::MutexLock lock(&g_mu);
+    canceller = g_canceller;
+  }
+  if (canceller == nullptr) return;  // not connected yet: the wait loop sees g_interrupted
+  // PQcancel connects to the server and waits for it to answer: never on the caller's thread.
+  std::thread([canceller] { canceller->Cancel(); }).detach();
+}
 
 int MigrateMain(int argc, const char* const* argv, const Env& env) {
   IgnoreSigpipe();
@@ -171,6 +206,14 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
   options.output = output;
   options.schema = flags.Get("schema", "public");
   options.table = flags.Get("table", "noshell_migrations");
+  // PostgreSQL cuts identifiers at 63 bytes; the lock table adds "_lock".
+  for (auto [name, value, max] : {std::tuple<const char*, const std::string*, size_t>{"schema", &options.schema, 63},
+                                  {"table", &options.table, 58}}) {
+    if (value->empty() || value->size() > max || value->find('\0') != std::string::npos) {
+      return fail(absl::InvalidArgumentError(absl::StrCat("--", name, "=", EscapeForTerminal(TruncateUtf8(*value, 80)),
+                                                          ": want a name of 1 to ", max, " bytes")));
+    }
+  }
   if (command == "up" && args.size() == 2) options.target_version = args[1];
   absl::Duration wait = absl::Seconds(30);
   for (auto [name, out] : {std::pair<const char*, absl::Duration*>{"wait", &wait}, {"lock-wait", &options.lock_wait},
@@ -202,6 +245,12 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
   // The folder first: a bad file is found before anything touches the database.
   auto set = LoadMigrations(dir, source_format);
   if (!set.ok()) return fail(absl::InvalidArgumentError(set.status().message()));
+  if ((command == "up" && args.size() == 2) || command == "baseline") {
+    if (absl::Status s = CheckVersionInFolder(*set, args[1], command); !s.ok()) return fail(s);
+  }
+  if (command == "repair") {
+    if (absl::Status s = CheckVersionSyntax(args[1], command); !s.ok()) return fail(s);
+  }
   auto placeholders = flags.GetBool("placeholders");
   if (!placeholders.ok()) return fail(placeholders.status());
   if (*placeholders) {
@@ -242,6 +291,7 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
   absl::Duration backoff = absl::Milliseconds(100);
   absl::Time next_report = absl::Now() + absl::Seconds(2);
   for (;;) {
+    if (g_interrupted.load()) return fail(absl::CancelledError("interrupted while waiting for the database"));
     auto connected = Database::Connect(*target, std::min(wait_until, absl::Now() + absl::Seconds(10)));
     if (connected.ok()) {
       db = *std::move(connected);
@@ -258,8 +308,8 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }
-  g_active_db.store(db.get());
-  if (g_interrupted.load()) db->Cancel();
+  SetActiveSession(db->canceller());
+  if (g_interrupted.load()) InterruptMigrate();
 
   const Target connect_target = *target;
   Migrator migrator(db.get(), *std::move(set), options, emit,
@@ -272,7 +322,7 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
   else if (command == "status") s = migrator.Status();
   else if (command == "plan") s = migrator.Plan();
   else s = migrator.Validate();
-  g_active_db.store(nullptr);
+  SetActiveSession(nullptr);
   if (!s.ok()) return fail(s);
   return kMigrateOk;
 }

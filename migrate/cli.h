@@ -21,6 +21,12 @@ int MigrateMain(int argc, const char* const* argv, const Env& env);
 // before it becomes the app's init.
 int MigrateRun(int argc, const char* const* argv, const Env& env);
 
+// Asks a MigrateRun in progress to stop, as SIGTERM does: the statement in flight is cancelled and
+// rolled back, the lock released, and MigrateRun returns kMigrateInterrupted. Returns at once, from
+// any thread; the cancel request is sent from a thread of its own (a silent server cannot block
+// the caller). The caller bounds how long it then waits for MigrateRun to return.
+void InterruptMigrate();
+
 }  // namespace noshell
 
 #endif  // NOSHELL_MIGRATE_CLI_H_

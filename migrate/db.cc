@@ -18,7 +18,12 @@ std::string QuoteIdent(absl::string_view name) {
   return absl::StrCat("\"", absl::StrReplaceAll(name, {{"\"", "\"\""}}), "\"");
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Connect(const Target& target, absl::Time deadline) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Connect(const Target& given, absl::Time deadline) {
+  Target target = given;
+  for (auto [key, value] : {std::pair<const char*, const char*>{"keepalives_idle", "30"}, {"keepalives_interval", "10"},
+                            {"keepalives_count", "3"}, {"tcp_user_timeout", "60000"}}) {
+    if (PgParam(target, key).empty()) target.pg_params.emplace_back(key, value);
+  }
   auto endpoints = PgEndpoints(target, deadline);
   if (!endpoints.ok()) return endpoints.status();
   auto conn = PgConnect(target, *endpoints, deadline, ProbeMode::kReadiness, "noshell-migrate");
@@ -27,16 +32,36 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Connect(const Target& target
   return std::unique_ptr<Database>(new Database(*std::move(conn)));
 }
 
-Database::Database(PgConnPtr conn) : conn_(std::move(conn)) {
-  PQsetErrorVerbosity(conn_.get(), PQERRORS_DEFAULT);
-  absl::MutexLock lock(&cancel_mu_);
-  cancel_ = PQgetCancel(conn_.get());
-}
-
-Database::~Database() {
-  absl::MutexLock lock(&cancel_mu_);
+Canceller::~Canceller() {
   if (cancel_ != nullptr) PQfreeCancel(cancel_);
 }
+
+void Canceller::Cancel() {
+  if (requested_.exchange(true)) return;  // one request per stop
+  char err[256];
+  if (cancel_ != nullptr) PQcancel(cancel_, err, sizeof err);
+  absl::MutexLock lock(&mu_);
+  delivered_ = true;
+}
+
+void Canceller::AwaitDelivered(absl::Duration limit) {
+  if (!requested_.load()) return;
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&delivered_), limit);
+}
+
+namespace {
+// A stop's cancel request reaches the server within this, or the session is unresponsive (and
+// the stop's own deadline ends the process).
+constexpr absl::Duration kCancelDelivery = absl::Seconds(5);
+}  // namespace
+
+Database::Database(PgConnPtr conn)
+    : conn_(std::move(conn)), canceller_(std::make_shared<Canceller>(PQgetCancel(conn_.get()))) {
+  PQsetErrorVerbosity(conn_.get(), PQERRORS_DEFAULT);
+}
+
+Database::~Database() = default;
 
 std::string Database::Literal(absl::string_view value) {
   char* quoted = PQescapeLiteral(conn_.get(), value.data(), value.size());
@@ -44,14 +69,6 @@ std::string Database::Literal(absl::string_view value) {
   std::string out(quoted);
   PQfreemem(quoted);
   return out;
-}
-
-void Database::Cancel() {
-  cancelled_.store(true);
-  absl::MutexLock lock(&cancel_mu_);
-  if (cancel_ == nullptr) return;
-  char err[256];
-  PQcancel(cancel_, err, sizeof err);
 }
 
 absl::Status Database::Fail(PGresult* res, absl::string_view what) {
@@ -78,6 +95,7 @@ absl::Status Database::Fail(PGresult* res, absl::string_view what) {
 }
 
 absl::Status Database::Exec(const std::string& sql) {
+  canceller_->AwaitDelivered(kCancelDelivery);
   ResultPtr res(PQexec(conn_.get(), sql.c_str()), &PQclear);
   // PQexec returns the last result of a multi-statement string; earlier errors stop it there.
   ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
@@ -93,6 +111,7 @@ absl::Status Database::Exec(const std::string& sql) {
 absl::StatusOr<std::vector<Row>> Database::Query(const std::string& sql, const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (const std::string& p : params) values.push_back(p.c_str());
+  canceller_->AwaitDelivered(kCancelDelivery);
   ResultPtr res(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
                              nullptr, nullptr, 0),
                 &PQclear);
@@ -109,6 +128,7 @@ absl::StatusOr<std::vector<Row>> Database::Query(const std::string& sql, const s
 
 absl::Status Database::Run(const Statement& statement) {
   if (!statement.copy_data.has_value()) return Exec(statement.sql);
+  canceller_->AwaitDelivered(kCancelDelivery);
   ResultPtr res(PQexec(conn_.get(), statement.sql.c_str()), &PQclear);
   if (!res || PQresultStatus(res.get()) != PGRES_COPY_IN) return Fail(res.get(), "COPY failed");
   const std::string& data = *statement.copy_data;

@@ -28,10 +28,35 @@ struct SqlError {
 
 using Row = std::vector<std::string>;  // NULL reads as ""
 
+// Asks the server to cancel what a session runs, from any thread. Shared (std::shared_ptr) so a
+// thread still waiting on an unresponsive server never outlives what it uses.
+class Canceller {
+ public:
+  explicit Canceller(PGcancel* cancel) : cancel_(cancel) {}
+  ~Canceller();
+  Canceller(const Canceller&) = delete;
+  Canceller& operator=(const Canceller&) = delete;
+  // Marks the session as stopping, then sends the cancel request; blocks until the server has
+  // taken it (for ever, if the server never answers: call it from a thread that may be abandoned).
+  // Later calls do nothing.
+  void Cancel();
+  bool requested() const { return requested_.load(); }
+  // When a stop was requested, waits (at most `limit`) until the cancel request was delivered, so
+  // that it lands on the statement that was running, never on a later one (a progress record).
+  void AwaitDelivered(absl::Duration limit);
+
+ private:
+  PGcancel* const cancel_;  // freed by the destructor only: whoever holds a reference may use it
+  std::atomic<bool> requested_{false};
+  absl::Mutex mu_;
+  bool delivered_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 class Database {
  public:
   // Connects (common/postgres.h) and switches to blocking mode. Waiting for a database that is not
-  // up yet is the caller's loop; this makes one attempt under `deadline`.
+  // up yet is the caller's loop; this makes one attempt under `deadline`. TCP keepalives and a
+  // TCP user timeout are on unless the URL sets them: a peer lost to a partition ends the session.
   static absl::StatusOr<std::unique_ptr<Database>> Connect(const Target& target, absl::Time deadline);
   ~Database();
 
@@ -47,8 +72,9 @@ class Database {
   // `value` as a quoted SQL literal for this connection's encoding.
   std::string Literal(absl::string_view value);
   // Asks the server to cancel whatever runs now. Thread-safe; harmless when idle.
-  void Cancel();
-  bool cancelled() const { return cancelled_.load(); }
+  void Cancel() { canceller_->Cancel(); }
+  bool cancelled() const { return canceller_->requested(); }
+  const std::shared_ptr<Canceller>& canceller() const { return canceller_; }
   PGconn* conn() { return conn_.get(); }
 
  private:
@@ -57,9 +83,7 @@ class Database {
 
   PgConnPtr conn_;
   SqlError last_error_;
-  absl::Mutex cancel_mu_;
-  PGcancel* cancel_ ABSL_GUARDED_BY(cancel_mu_) = nullptr;
-  std::atomic<bool> cancelled_{false};
+  std::shared_ptr<Canceller> canceller_;
 };
 
 // Quotes an identifier ("my schema" -> "\"my schema\"").

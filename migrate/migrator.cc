@@ -46,6 +46,13 @@ bool StartsWord(absl::string_view sql, absl::string_view word) {
   return absl::StartsWith(absl::AsciiStrToUpper(absl::StripLeadingAsciiWhitespace(sql)), word);
 }
 
+// For a migration recorded as running (its migrator died): the statement after the last one
+// recorded was in flight. A statement commits before its progress is written, so it may be done.
+std::string InFlightNote(const HistoryRow& row) {
+  if (row.statements_done >= row.statements_total) return "";
+  return absl::StrCat(" (statement ", row.statements_done + 1, " was in progress when it stopped and may have completed)");
+}
+
 // The state of each migration against the history table.
 struct Entry {
   const Migration* file = nullptr;
@@ -294,37 +301,43 @@ absl::StatusOr<std::vector<HistoryRow>> Migrator::LoadHistory() {
   return out;
 }
 
-absl::Status Migrator::Apply(const Migration& m, Direction direction) {
+absl::StatusOr<Migrator::Prepared> Migrator::Prepare(const Migration& m, Direction direction) const {
   const bool down = direction == Direction::kDown;
-  const std::string label = down ? absl::StrCat(Label(m), " (down)") : Label(m);
   const std::vector<Segment>& segments = down ? *m.down : m.up;
-  const std::string whole_sql = down ? [&] {
+  Prepared p;
+  p.whole_sql = down ? [&] {
     std::string t;
     for (const Segment& seg : segments) t += seg.text;
     return t;
   }() : m.up_sql;
+  p.first_line = segments.empty() ? 1 : segments[0].first_line;
   absl::StatusOr<std::vector<Statement>> split = SplitSegments(segments);
-  if (!split.ok() && m.tx_mode == TxMode::kNoTransaction) {
+  // What can never run (COPY data without its end, COPY TO stdout) is refused whatever the mode;
+  // a statement our parser does not know may still be one a newer server does.
+  if (!split.ok() && (m.tx_mode == TxMode::kNoTransaction || !absl::IsInvalidArgument(split.status()))) {
     return absl::InvalidArgumentError(absl::StrCat(m.path, ": ", split.status().message()));
   }
-  std::vector<Statement> stmts = split.ok() ? *std::move(split) : std::vector<Statement>{};
-  TxMode mode = m.tx_mode;
-  std::string why_no_tx = m.tx_mode_declared ? "declared by the file" : "";
+  p.split_ok = split.ok();
+  if (!split.ok()) p.split_error = std::string(split.status().message());
+  p.stmts = split.ok() ? *std::move(split) : std::vector<Statement>{};
+  std::vector<Statement>& stmts = p.stmts;
+  p.mode = m.tx_mode;
+  p.why_no_tx = m.tx_mode_declared ? "declared by the file" : "";
   for (const Statement& s : stmts) {
-    if (!s.no_transaction.empty() && mode == TxMode::kTransaction) {
-      mode = TxMode::kNoTransaction;
-      why_no_tx = absl::StrCat(s.no_transaction, " at line ", s.line);
+    if (!s.no_transaction.empty() && p.mode == TxMode::kTransaction) {
+      p.mode = TxMode::kNoTransaction;
+      p.why_no_tx = absl::StrCat(s.no_transaction, " at line ", s.line);
     }
   }
-  bool whole = split.ok() ? true : false;
-  if (mode == TxMode::kTransaction && split.ok()) {
+  p.whole = true;  // a transactional file goes in one round trip unless it needs more
+  if (p.mode == TxMode::kTransaction && p.split_ok) {
     // A file that wraps itself in BEGIN ... COMMIT gets our transaction instead.
     if (stmts.size() >= 2 && stmts.front().transaction_control && stmts.back().transaction_control &&
         (StartsWord(stmts.front().sql, "BEGIN") || StartsWord(stmts.front().sql, "START")) &&
         (StartsWord(stmts.back().sql, "COMMIT") || StartsWord(stmts.back().sql, "END"))) {
       stmts.erase(stmts.begin());
       stmts.pop_back();
-      whole = false;
+      p.whole = false;
     }
     for (const Statement& s : stmts) {
       if (s.transaction_control) {
@@ -332,11 +345,27 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
             m.path, ": line ", s.line, ": \"", s.sql.substr(0, 40),
             "\" manages transactions inside a migration that runs in one; remove it, or mark the file non-transactional"));
       }
-      if (s.copy_data.has_value()) whole = false;
+      if (s.copy_data.has_value()) p.whole = false;
     }
-  } else if (!split.ok()) {
-    whole = true;  // our parser does not know this syntax; the server gets the file as written
-    emit_({"note", m.version, m.description, absl::StrCat("sent whole: ", split.status().message()), absl::ZeroDuration()});
+  }
+  return p;
+}
+
+absl::Status Migrator::Apply(const Migration& m, Direction direction) {
+  const bool down = direction == Direction::kDown;
+  const std::string label = down ? absl::StrCat(Label(m), " (down)") : Label(m);
+  NOSHELL_ASSIGN_OR_RETURN(Prepared prepared, Prepare(m, direction));
+  // A stop requested while the file was read and split (a 50 MB seed takes a moment) is honoured
+  // before anything is sent.
+  if (db_->cancelled()) return absl::CancelledError(absl::StrCat("interrupted before ", label));
+  std::vector<Statement>& stmts = prepared.stmts;
+  const std::string& whole_sql = prepared.whole_sql;
+  const TxMode mode = prepared.mode;
+  const std::string& why_no_tx = prepared.why_no_tx;
+  const bool whole = prepared.whole;
+  if (!prepared.split_ok) {
+    // Our parser does not know this syntax; the server gets the file as written.
+    emit_({"note", m.version, m.description, absl::StrCat("sent whole: ", prepared.split_error), absl::ZeroDuration()});
   }
   const std::string applied_by = Hostname();
   const std::string type = m.repeatable ? "repeatable" : "versioned";
@@ -375,7 +404,7 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
         s = db_->Exec(begin + whole_sql);
         const int pos = db_->last_error().position - static_cast<int>(begin.size());  // ASCII prefix
         if (!s.ok() && pos > 0) {
-          where = absl::StrCat(", line ", LineOfPosition(whole_sql, pos, segments.empty() ? 1 : segments[0].first_line));
+          where = absl::StrCat(", line ", LineOfPosition(whole_sql, pos, prepared.first_line));
         }
       } else {
         s = db_->Exec(begin);
@@ -387,12 +416,16 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
           }
         }
       }
+      if (s.ok() && db_->cancelled()) {
+        // Every statement ran, but a stop was asked for meanwhile: roll back rather than commit.
+        s = absl::CancelledError("stop requested");
+      }
       if (s.ok()) {
         std::string record;
         if (down) {
           record = absl::StrCat("DELETE FROM ", Table(), " WHERE version = ", db_->Literal(m.version), " AND type <> 'repeatable'; COMMIT");
         } else {
-          const std::string n = absl::StrCat(split.ok() ? stmts.size() : 1);
+          const std::string n = absl::StrCat(prepared.split_ok ? stmts.size() : 1);
           record = absl::StrCat("INSERT INTO ", Table(),
                                 " (version, description, type, checksum, tx_mode, status, statements_done, statements_total, "
                                 "duration_ms, applied_by) VALUES (NULLIF(", db_->Literal(m.version), ", ''), ",
@@ -406,6 +439,7 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
       if (s.ok()) break;
       SqlError err = db_->last_error();
       db_->Exec("ROLLBACK").IgnoreError();
+      if (absl::IsCancelled(s)) return absl::CancelledError(absl::StrCat("interrupted: ", label, " rolled back, nothing of it applied"));
       if (absl::IsUnavailable(s)) return absl::AbortedError(absl::StrCat(label, ": ", s.message()));
       if (err.sqlstate == "55P03" && attempt < options_.lock_retries && !db_->cancelled()) {
         emit_({"retry", m.version, m.description,
@@ -457,11 +491,15 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
   NOSHELL_RETURN_IF_ERROR(set_timeouts(false));
   for (size_t k = 0; k < stmts.size(); ++k) {
     const Statement& st = stmts[k];
-    if (db_->cancelled() || !db_->Run(st).ok()) {
+    const bool stopped_before = db_->cancelled();
+    if (stopped_before || !db_->Run(st).ok()) {
       const SqlError err = db_->last_error();
       const int line = err.position > 0 ? LineOfPosition(st.sql, err.position, st.line) : st.line;
-      std::string error = absl::StrCat("statement ", k + 1, " of ", stmts.size(), " (line ", line, "): ", err.message,
-                                       err.sqlstate.empty() ? "" : absl::StrCat(" (SQLSTATE ", err.sqlstate, ")"));
+      std::string error =
+          stopped_before
+              ? absl::StrCat("stopped before statement ", k + 1, " of ", stmts.size(), " (line ", st.line, ")")
+              : absl::StrCat("statement ", k + 1, " of ", stmts.size(), " (line ", line, "): ", err.message,
+                             err.sqlstate.empty() ? "" : absl::StrCat(" (SQLSTATE ", err.sqlstate, ")"));
       auto invalid = db_->Query("SELECT string_agg(indexrelid::regclass::text, ', ') FROM pg_index WHERE NOT indisvalid");
       if (invalid.ok() && !invalid->empty() && !(*invalid)[0][0].empty()) {
         absl::StrAppend(&error, "; INVALID indexes left behind: ", (*invalid)[0][0]);
@@ -470,9 +508,11 @@ absl::Status Migrator::Apply(const Migration& m, Direction direction) {
                  {id, error, absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start))})
           .IgnoreError();
       if (options_.lock_mode != LockMode::kTable) db_->Exec("RESET lock_timeout; RESET statement_timeout").IgnoreError();
-      std::string msg = absl::StrCat(label, " (", m.path, ") failed at ", error,
-                                     "; statements 1-", k, " are applied and recorded; fix the database, then run "
-                                     "`migrate repair` to record the outcome");
+      std::string msg = absl::StrCat(label, " (", m.path, ") ", stopped_before ? "" : "failed at ", error, "; ",
+                                     k == 0 ? "no statement of it is applied"
+                                     : k == 1 ? "statement 1 is applied and recorded"
+                                              : absl::StrCat("statements 1-", k, " are applied and recorded"),
+                                     "; fix the database, then run `migrate repair` to record the outcome");
       if (db_->cancelled()) return absl::CancelledError(absl::StrCat("interrupted: ", msg));
       return absl::AbortedError(msg);
     }
@@ -503,12 +543,16 @@ absl::Status Migrator::Up() {
         continue;
       }
       if (e.state != "applied") done = false;
+      // Whatever may run is checked now, before the lock and the history table: a bad file is
+      // refused before anything touches the database.
+      if (e.state == "pending") NOSHELL_RETURN_IF_ERROR(Prepare(*e.file, Direction::kUp).status());
     }
     if (done) {
       emit_({"nothing-to-do", "", "", absl::StrCat(set_.migrations.size(), " migrations, all applied"), absl::ZeroDuration()});
       return absl::OkStatus();
     }
   }
+  if (db_->cancelled()) return absl::CancelledError("interrupted before taking the migration lock");
   NOSHELL_RETURN_IF_ERROR(Lock());
   absl::Status s = [&]() -> absl::Status {
     NOSHELL_RETURN_IF_ERROR(EnsureTable());
@@ -520,6 +564,7 @@ absl::Status Migrator::Up() {
         return absl::AbortedError(absl::StrCat(
             "migration ", e.row->version, " ", e.row->description, " is ", e.state == "running" ? "interrupted" : "failed",
             " after ", e.row->statements_done, " of ", e.row->statements_total, " statements",
+            e.state == "running" ? InFlightNote(*e.row) : "",
             e.row->error.empty() ? "" : absl::StrCat(": ", e.row->error),
             "; nothing more runs until an operator fixes the database and runs `migrate repair`"));
       }
@@ -761,7 +806,8 @@ absl::Status Migrator::Status() {
   for (const Entry& e : Reconcile(set_, history)) {
     std::string detail = e.row != nullptr ? absl::StrCat("applied ", e.row->applied_at) : "";
     if (e.state == "failed" || e.state == "running") {
-      detail = absl::StrCat(e.row->statements_done, " of ", e.row->statements_total, " statements", e.row->error.empty() ? "" : ": ", e.row->error);
+      detail = absl::StrCat(e.row->statements_done, " of ", e.row->statements_total, " statements",
+                            e.state == "running" ? InFlightNote(*e.row) : "", e.row->error.empty() ? "" : ": ", e.row->error);
     }
     drift |= e.state == "changed" || e.state == "missing" || e.state == "failed" || e.state == "running";
     emit_({e.state, e.file ? e.file->version : e.row->version, e.file ? e.file->description : e.row->description, detail,

@@ -88,6 +88,19 @@ class Migrator {
   absl::Status EnsureTable();
   absl::StatusOr<std::vector<HistoryRow>> LoadHistory();
   enum class Direction { kUp, kDown };
+  // A migration ready to send: split, its transaction mode decided, its content checked. Errors
+  // are kInvalidArgument naming the file: found before anything touches the database.
+  struct Prepared {
+    std::vector<Statement> stmts;
+    std::string whole_sql;     // the part as one text, for a transactional file sent whole
+    int first_line = 1;
+    bool split_ok = true;      // false: our parser did not know it; sent whole
+    std::string split_error;
+    bool whole = true;
+    TxMode mode = TxMode::kTransaction;
+    std::string why_no_tx;
+  };
+  absl::StatusOr<Prepared> Prepare(const Migration& m, Direction direction) const;
   absl::Status Apply(const Migration& m, Direction direction = Direction::kUp);
   // When our history is empty: the versions golang-migrate, dbmate, goose or Flyway recorded in
   // their own table, as rows to adopt (`write` inserts them).

@@ -26,7 +26,9 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/file.h"
 #include "common/status_macros.h"
+#include "common/text.h"
 
 namespace noshell {
 namespace fs = std::filesystem;
@@ -98,25 +100,18 @@ absl::Status FileError(const std::string& path, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", why));
 }
 
+// A migration's text: a NUL byte would silently end it where libpq and the parser stop reading.
+constexpr size_t kMaxMigrationBytes = size_t{1} << 30;
+
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  // Plain open/read: a folder of hundreds of files is read on every run, nothing to do or not.
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
-  std::string data;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", std::strerror(err)));
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
+  auto data = ReadWholeFile(path, kMaxMigrationBytes, "");
+  if (!data.ok()) return absl::InvalidArgumentError(data.status().message());
+  if (size_t nul = data->find('\0'); nul != std::string::npos) {
+    const auto line = 1 + std::count(data->begin(), data->begin() + static_cast<long>(nul), '\n');
+    return FileError(path, absl::StrCat("NUL byte at line ", line,
+                                        ": not a text file, or damaged (everything after it would be lost)"));
   }
-  close(fd);
-  return NormalizeSql(data);
+  return NormalizeSql(*data);
 }
 
 std::string Describe(absl::string_view name) { return absl::StrReplaceAll(name, {{"_", " "}}); }
@@ -151,6 +146,35 @@ std::vector<absl::string_view> Lines(absl::string_view content) {
     pos = end;
   }
   return lines;
+}
+
+// Whether a folder entry is a migration file to read. Entries that look like migrations but
+// cannot be read as one are refused rather than skipped: a ConfigMap with a broken link, or a
+// file saved as .SQL, must not lose a migration without a word.
+absl::StatusOr<bool> IsMigrationCandidate(const fs::directory_entry& entry, absl::string_view name, const std::string& path) {
+  const std::string lower = absl::AsciiStrToLower(name);
+  if (!absl::EndsWith(lower, ".sql")) {
+    for (absl::string_view copy : {".sql~", ".sql.bak", ".sql.orig", ".sql.rej", ".sql.swp", ".sql.tmp", ".sql.old"}) {
+      if (absl::EndsWith(lower, copy)) {
+        return FileError(path, "looks like an editor's or merge tool's copy of a migration; remove it from the folder");
+      }
+    }
+    return false;
+  }
+  if (!absl::EndsWith(name, ".sql")) {
+    return FileError(path, absl::StrCat("extension \"", name.substr(name.size() - 4), "\": rename it to .sql"));
+  }
+  std::error_code ec;
+  if (entry.is_directory(ec)) {
+    return FileError(path, "is a directory named like a migration file");
+  }
+  if (!entry.is_regular_file(ec)) {
+    return FileError(path, entry.is_symlink(ec) ? "is a symlink to nothing (dangling)" : "is not a regular file");
+  }
+  if (!IsValidUtf8(name)) {
+    return FileError(EscapeForTerminal(path), "file name is not valid UTF-8; rename it (it is recorded in the history table)");
+  }
+  return true;
 }
 
 struct Candidate {
@@ -195,6 +219,29 @@ int CompareVersions(absl::string_view a, absl::string_view b) {
     if (int c = x.compare(y); c != 0) return c < 0 ? -1 : 1;
   }
   return 0;
+}
+
+absl::Status CheckVersionSyntax(absl::string_view version, absl::string_view command) {
+  bool ok = !version.empty() && absl::ascii_isdigit(static_cast<unsigned char>(version.front())) &&
+            absl::ascii_isdigit(static_cast<unsigned char>(version.back()));
+  for (size_t i = 0; ok && i < version.size(); ++i) {
+    const char c = version[i];
+    const bool sep = c == '.' || c == '_';
+    ok = absl::ascii_isdigit(static_cast<unsigned char>(c)) || (sep && version[i - 1] != '.' && version[i - 1] != '_');
+  }
+  if (ok) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(command, " ", EscapeForTerminal(TruncateUtf8(version, 80)),
+                                                 ": not a version (want digits, optionally separated by '.' or '_', "
+                                                 "e.g. 20240101120000 or 1.2)"));
+}
+
+absl::Status CheckVersionInFolder(const MigrationSet& set, absl::string_view version, absl::string_view command) {
+  NOSHELL_RETURN_IF_ERROR(CheckVersionSyntax(version, command));
+  for (const Migration& m : set.migrations) {
+    if (!m.repeatable && CompareVersions(m.version, version) == 0) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(command, " ", version, ": no migration in ", set.dir, " has this version"));
 }
 
 std::string CanonicalVersion(absl::string_view v) {
@@ -430,9 +477,17 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
   for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) return absl::InvalidArgumentError(absl::StrCat(dir, ": ", ec.message()));
     std::string name = it->path().filename().string();
-    if (!absl::EndsWith(name, ".sql") || !it->is_regular_file()) continue;
+    const std::string path = it->path().string();
+    // Hidden entries are not migrations: .git, editor files, and the ..data / ..2024_... folders a
+    // Kubernetes ConfigMap volume keeps beside the links to its files (which would read twice).
+    if (absl::StartsWith(name, ".")) {
+      if (it->is_directory(ec) && !it->is_symlink(ec)) it.disable_recursion_pending();
+      continue;
+    }
+    NOSHELL_ASSIGN_OR_RETURN(bool is_candidate, IsMigrationCandidate(*it, name, path));
+    if (!is_candidate) continue;
     // Only Flyway reads subfolders; other tools' files must sit in the folder itself.
-    files.push_back({it->path().string(), name, it.depth() > 0});
+    files.push_back({path, name, it.depth() > 0});
   }
   std::sort(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
 
@@ -528,9 +583,12 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
         if (absl::StartsWith(l, "#") || l.empty()) continue;
         std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(l, absl::MaxSplits('=', 1));
         if (absl::StripAsciiWhitespace(kv.first) == "executeInTransaction") {
-          if (absl::StripAsciiWhitespace(kv.second) == "false") {
+          absl::string_view value = absl::StripAsciiWhitespace(kv.second);
+          if (value == "false") {
             mig.tx_mode = TxMode::kNoTransaction;
             mig.tx_mode_declared = true;
+          } else if (value != "true") {
+            return FileError(c.path + ".conf", absl::StrCat("executeInTransaction=", value, ": want true or false"));
           }
         } else {
           return FileError(c.path + ".conf", absl::StrCat("unsupported setting \"", kv.first, "\""));

@@ -42,6 +42,14 @@ struct ParsedFile {
 absl::StatusOr<ParsedFile> ParseDbmate(absl::string_view content);
 absl::StatusOr<ParsedFile> ParseGoose(absl::string_view content);
 
+// A VERSION from the command line, as `command` ("up", "baseline", "repair") received it: digits,
+// optionally separated by '.' or '_' ("20240101120000", "1.2.1"). Anything else ("v2", "xyz")
+// compared as a version would pick an arbitrary subset of the folder, so it is kInvalidArgument.
+absl::Status CheckVersionSyntax(absl::string_view version, absl::string_view command);
+// The same, and the version of a (non-repeatable) migration of `set`: a typo must not apply or
+// baseline a different set of files than meant.
+absl::Status CheckVersionInFolder(const MigrationSet& set, absl::string_view version, absl::string_view command);
+
 // Content as used for parsing and checksums: UTF-8 BOM removed, CRLF turned into LF.
 std::string NormalizeSql(absl::string_view content);
 // Hex SHA-256 of NormalizeSql(text).

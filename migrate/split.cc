@@ -31,27 +31,52 @@ std::pair<int, int> LineCol(absl::string_view text, size_t offset) {
 
 int CountLines(absl::string_view text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
-struct RawSplit {
-  std::vector<std::pair<size_t, size_t>> stmts;  // (offset, length) within the input
+// Line numbers of increasing offsets in one text, counted incrementally: splitting a file of
+// 100 000 statements must not rescan it from the start for each one.
+class LineCounter {
+ public:
+  LineCounter(absl::string_view text, int first_line) : text_(text), line_(first_line) {}
+  int LineAt(size_t offset) {
+    offset = std::min(offset, text_.size());
+    if (offset < pos_) {  // never happens in order; stay correct if it does
+      line_ -= static_cast<int>(std::count(text_.begin() + static_cast<long>(offset), text_.begin() + static_cast<long>(pos_), '\n'));
+    } else {
+      line_ += static_cast<int>(std::count(text_.begin() + static_cast<long>(pos_), text_.begin() + static_cast<long>(offset), '\n'));
+    }
+    pos_ = offset;
+    return line_;
+  }
+
+ private:
+  absl::string_view text_;
+  size_t pos_ = 0;
+  int line_;
 };
 
-absl::StatusOr<RawSplit> ParserSplit(const std::string& text, int first_line) {
-  PgQuerySplitResult r = pg_query_split_with_parser(text.c_str());
+struct RawSplit {
+  std::vector<std::pair<size_t, size_t>> stmts;  // (offset, length) within the input
+  bool ok = true;
+  size_t error_offset = 0;  // where the parser gave up, when !ok
+  std::string error;        // "line L, column C: message", when !ok
+};
+
+// Splits the NUL-terminated `text` (which starts at file line `first_line`) with the server's
+// parser. `len` is strlen(text), known to the caller.
+RawSplit ParserSplit(const char* text, size_t len, int first_line) {
+  PgQuerySplitResult r = pg_query_split_with_parser(text);
   RawSplit out;
-  absl::Status status = absl::OkStatus();
   if (r.error != nullptr) {
     // cursorpos is 1-based; 0 means "no position".
-    size_t pos = r.error->cursorpos > 0 ? static_cast<size_t>(r.error->cursorpos - 1) : 0;
-    auto [line, col] = LineCol(text, pos);
-    status = absl::InvalidArgumentError(
-        absl::StrCat("line ", line + first_line - 1, ", column ", col, ": ", r.error->message));
+    out.ok = false;
+    out.error_offset = r.error->cursorpos > 0 ? std::min(static_cast<size_t>(r.error->cursorpos - 1), len) : len;
+    auto [line, col] = LineCol(absl::string_view(text, len), out.error_offset);
+    out.error = absl::StrCat("line ", line + first_line - 1, ", column ", col, ": ", r.error->message);
   } else {
     for (int i = 0; i < r.n_stmts; ++i) {
       out.stmts.emplace_back(static_cast<size_t>(r.stmts[i]->stmt_location), static_cast<size_t>(r.stmts[i]->stmt_len));
     }
   }
   pg_query_free_split_result(r);
-  if (!status.ok()) return status;
   return out;
 }
 
@@ -61,8 +86,8 @@ absl::string_view Slice(absl::string_view text, std::pair<size_t, size_t> s) {
   return absl::StripAsciiWhitespace(t);
 }
 
-// Appends statement `s` of `text` (which starts at file line `first_line`) to `out`.
-absl::Status Append(absl::string_view text, std::pair<size_t, size_t> s, int first_line, std::vector<Statement>* out,
+// Appends statement `s` of `text` to `out`; `lines` numbers `text`'s offsets.
+absl::Status Append(absl::string_view text, std::pair<size_t, size_t> s, LineCounter* lines, std::vector<Statement>* out,
                     bool* is_copy_in) {
   absl::string_view body = Slice(text, s);
   // Skip leading whitespace (the parser's location includes it) to find the real first line.
@@ -70,9 +95,9 @@ absl::Status Append(absl::string_view text, std::pair<size_t, size_t> s, int fir
   while (lead < text.size() && absl::ascii_isspace(static_cast<unsigned char>(text[lead]))) ++lead;
   Statement st;
   st.sql = std::string(absl::StripSuffix(body, ";"));
-  st.line = first_line + LineCol(text, lead).first - 1;
+  st.line = lines->LineAt(lead);
   auto kind = ClassifyStatement(st.sql);
-  if (!kind.ok()) return absl::InvalidArgumentError(absl::StrCat("line ", st.line, ": ", kind.status().message()));
+  if (!kind.ok()) return absl::FailedPreconditionError(absl::StrCat("line ", st.line, ": ", kind.status().message()));
   st.no_transaction = kind->no_transaction;
   st.transaction_control = kind->transaction_control;
   *is_copy_in = kind->copy_from_stdin;
@@ -80,10 +105,9 @@ absl::Status Append(absl::string_view text, std::pair<size_t, size_t> s, int fir
   return absl::OkStatus();
 }
 
-// Reads COPY data starting at `pos` (the start of a line) up to a line "\."; returns the offset
-// just past that line.
-absl::StatusOr<size_t> ReadCopyData(absl::string_view text, size_t pos, int first_line, std::string* data) {
-  const int start_line = first_line + LineCol(text, pos).first - 1;
+// Reads COPY data starting at `pos` (the start of a line, on file line `start_line`) up to a line
+// "\."; returns the offset just past that line.
+absl::StatusOr<size_t> ReadCopyData(absl::string_view text, size_t pos, int start_line, std::string* data) {
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
     absl::string_view line = text.substr(pos, eol == absl::string_view::npos ? absl::string_view::npos : eol - pos);
@@ -92,7 +116,7 @@ absl::StatusOr<size_t> ReadCopyData(absl::string_view text, size_t pos, int firs
     absl::StrAppend(data, line, "\n");
     pos = next;
   }
-  return absl::InvalidArgumentError(
+  return absl::FailedPreconditionError(
       absl::StrCat("line ", start_line, ": COPY FROM stdin data is not ended by a line \"\\.\""));
 }
 
@@ -200,23 +224,28 @@ absl::StatusOr<StatementKind> ClassifyStatement(absl::string_view sql) {
 }
 
 absl::StatusOr<std::vector<Statement>> SplitSql(absl::string_view sql, int first_line) {
+  // One NUL-terminated copy for the parser; each pass parses from an offset into it. The parser
+  // stops at the first error, so a file with COPY data is parsed about twice over in all.
+  const std::string buf(sql);
   std::vector<Statement> out;
   size_t pos = 0;
+  LineCounter file_lines(sql, first_line);
   while (pos < sql.size()) {
-    absl::string_view rest = sql.substr(pos);
+    absl::string_view rest = absl::string_view(buf).substr(pos);
     if (absl::StripAsciiWhitespace(rest).empty()) break;
-    const int rest_line = first_line + LineCol(sql, pos).first - 1;
-    const std::string rest_str(rest);
-    absl::StatusOr<RawSplit> whole = ParserSplit(rest_str, rest_line);
+    const int rest_line = file_lines.LineAt(pos);
+    LineCounter lines(rest, rest_line);
+    RawSplit whole = ParserSplit(buf.c_str() + pos, rest.size(), rest_line);
 
     // Where does COPY ... FROM stdin end its statement? Either among the statements of a clean
-    // split, or, when the inline data made the split fail, at the first line ending in ';' whose
-    // prefix splits cleanly and ends with such a COPY.
+    // split, or, when its inline data made the split fail, in a prefix of `rest` that ends on a
+    // line ending in ';' before the error and splits cleanly: searched backwards from the error,
+    // so the nearest such line (normally the COPY's own) is tried first.
     size_t copy_end = absl::string_view::npos;  // offset in `rest` just past the COPY's line
     bool is_copy = false;
-    if (whole.ok()) {
-      for (auto s : whole->stmts) {
-        NOSHELL_RETURN_IF_ERROR(Append(rest, s, rest_line, &out, &is_copy));
+    if (whole.ok) {
+      for (auto s : whole.stmts) {
+        NOSHELL_RETURN_IF_ERROR(Append(rest, s, &lines, &out, &is_copy));
         if (is_copy) {
           size_t stmt_end = s.second == 0 ? rest.size() : s.first + s.second;
           size_t eol = rest.find('\n', stmt_end);
@@ -225,26 +254,43 @@ absl::StatusOr<std::vector<Statement>> SplitSql(absl::string_view sql, int first
         }
       }
     } else {
-      for (size_t eol = rest.find('\n');; eol = rest.find('\n', eol + 1)) {
-        size_t end = eol == absl::string_view::npos ? rest.size() : eol;
-        absl::string_view prefix = absl::StripTrailingAsciiWhitespace(rest.substr(0, end));
-        if (absl::EndsWith(prefix, ";")) {
-          auto part = ParserSplit(std::string(prefix), rest_line);
-          if (part.ok() && !part->stmts.empty()) {
-            auto kind = ClassifyStatement(Slice(prefix, part->stmts.back()));
-            if (kind.ok() && kind->copy_from_stdin) {
-              for (auto st : part->stmts) NOSHELL_RETURN_IF_ERROR(Append(prefix, st, rest_line, &out, &is_copy));
-              copy_end = eol == absl::string_view::npos ? rest.size() : eol + 1;
-              break;
-            }
-          }
+      size_t search_end = rest.find('\n', whole.error_offset);
+      if (search_end == absl::string_view::npos) search_end = rest.size();
+      for (;;) {
+        // The last line ending in ';' that ends at or before search_end.
+        absl::string_view head = absl::StripTrailingAsciiWhitespace(rest.substr(0, search_end));
+        size_t semi = head.rfind(';');
+        if (semi == absl::string_view::npos) return absl::InvalidArgumentError(whole.error);
+        size_t line_end = rest.find('\n', semi);
+        if (line_end == absl::string_view::npos) line_end = rest.size();
+        absl::string_view candidate = absl::StripTrailingAsciiWhitespace(rest.substr(0, line_end));
+        if (!absl::EndsWith(candidate, ";")) {  // ';' inside the line: look further back
+          search_end = semi;
+          continue;
         }
-        if (eol == absl::string_view::npos) return whole.status();
+        const std::string prefix(candidate);
+        RawSplit part = ParserSplit(prefix.c_str(), prefix.size(), rest_line);
+        if (part.ok) {
+          // The first COPY FROM stdin of a clean prefix is the one whose data broke the split.
+          for (size_t k = 0; k < part.stmts.size(); ++k) {
+            auto kind = ClassifyStatement(Slice(prefix, part.stmts[k]));
+            if (!kind.ok() || !kind->copy_from_stdin) continue;
+            for (size_t j = 0; j <= k; ++j) NOSHELL_RETURN_IF_ERROR(Append(prefix, part.stmts[j], &lines, &out, &is_copy));
+            size_t stmt_end = part.stmts[k].second == 0 ? prefix.size() : part.stmts[k].first + part.stmts[k].second;
+            size_t eol = rest.find('\n', stmt_end);
+            copy_end = eol == absl::string_view::npos ? rest.size() : eol + 1;
+            break;
+          }
+          // A clean prefix without COPY: the error is a real one.
+          if (copy_end == absl::string_view::npos) return absl::InvalidArgumentError(whole.error);
+          break;
+        }
+        search_end = semi;  // this prefix runs into COPY data itself: try an earlier line
       }
     }
     if (copy_end == absl::string_view::npos) break;  // clean split, no COPY: done
     std::string data;
-    NOSHELL_ASSIGN_OR_RETURN(size_t after, ReadCopyData(rest, copy_end, rest_line, &data));
+    NOSHELL_ASSIGN_OR_RETURN(size_t after, ReadCopyData(rest, copy_end, lines.LineAt(copy_end), &data));
     out.back().copy_data = std::move(data);
     pos += after;
   }

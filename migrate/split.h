@@ -31,8 +31,10 @@ struct Segment {
   bool verbatim = false;
 };
 
-// Splits `sql` (which starts at line `first_line` of its file). Errors are kInvalidArgument and
-// say "line L, column C: <parser message>".
+// Splits `sql` (which starts at line `first_line` of its file). Errors say "line L[, column C]:
+// why": kInvalidArgument for what PostgreSQL's parser (of the version we link) rejects, which a
+// newer server may accept; kFailedPrecondition for what can never run as a migration (COPY FROM
+// stdin data without its "\." line, COPY TO stdout).
 absl::StatusOr<std::vector<Statement>> SplitSql(absl::string_view sql, int first_line = 1);
 absl::StatusOr<std::vector<Statement>> SplitSegments(const std::vector<Segment>& segments);
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include <libpq-fe.h>
@@ -503,6 +504,152 @@ TEST_F(MigrateTest, RunsInEmptyRootByHostName) {
   RunResult r = RunCommand({"/migrate", "--dir=/migrations", "up"}, o);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(History(), "00001:applied:1/1 00002:applied:3/3 00003:applied:1/1");
+}
+
+
+// Hostile-test D1, D4, W7: bad files and arguments are refused with exit 2 before anything
+// touches the database (no history table, no lock, nothing applied).
+TEST_F(MigrateTest, BadFilesAndVersionsAreRefusedBeforeTheDatabaseIsTouched) {
+  struct Case {
+    std::vector<std::pair<std::string, std::string>> files;
+    std::vector<std::string> args;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {{{"1_a.up.sql", std::string("create table nb1(x int);\n\0\ncreate table nb2(x int);\n", 51)}}, {"up"},
+       "NUL byte at line 2"},
+      {{{"1_a.up.sql", "create table nb1(x int);"}, {"2_b.up.sql", "create table nb2(x int);"}}, {"up", "v2"},
+       "up v2: not a version"},
+      {{{"1_a.up.sql", "create table nb1(x int);"}}, {"baseline", "xyz"}, "baseline xyz: not a version"},
+      {{{"1_a.up.sql", "create table nb1(x int);"}}, {"up", "5"}, "up 5: no migration in"},
+      {{{"1_a.up.sql", "create table nb1(x int);\nCOMMIT;\ncreate table nb2(x int);\n"}}, {"up"},
+       "manages transactions inside a migration"},
+      {{{"1_a.up.sql", "create table nb1(x text);\nCOPY nb1 FROM stdin;\nrow\n"}}, {"up"},
+       "COPY FROM stdin data is not ended"},
+      {{{"1_a.up.sql", "create table nb1(x int);"}}, {"--table=", "up"}, "--table=: want a name of 1 to 58 bytes"},
+  };
+  for (const Case& c : cases) {
+    SetUp();
+    TempDir dir;
+    for (const auto& [name, content] : c.files) WriteFile(dir.Join(name), content);
+    std::vector<std::string> args = {"--dir=" + dir.path()};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    RunResult r = Migrate(args);
+    EXPECT_EQ(r.exit_code, 2) << c.want << "\n" << r.out << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.want));
+    EXPECT_EQ(Sql("SELECT count(*) FROM pg_class WHERE relname IN ('nb1', 'nb2', 'noshell_migrations')"), "0") << c.want;
+  }
+}
+
+// "Signals at every phase": SIGTERM while connecting, while waiting for the lock, while files are
+// split, during a statement, and between the statements of a non-transactional file. Each ends
+// with exit 7, nothing half-applied, the history truthful and no lock left.
+TEST_F(MigrateTest, SigtermAtEveryPhaseExitsSevenAndLeavesTheDatabaseClean) {
+  TempDir logdir;
+  auto run = [&](const std::string& dir, const std::string& url, const std::function<void()>& until) {
+    RunOptions o;
+    o.env = {{"DATABASE_URL", url}};
+    Process p({BinaryPath("migrate"), "--dir=" + dir, "up"}, o, logdir.Join("log"));
+    until();
+    absl::Time sent = absl::Now();
+    p.Signal(SIGTERM);
+    int code = p.Wait();
+    if (code != 7) ADD_FAILURE() << "exit " << code << ":\n" << ReadFile(logdir.Join("log"));
+    EXPECT_LT(absl::Now() - sent, absl::Seconds(2)) << ReadFile(logdir.Join("log"));
+    EXPECT_EQ(Sql("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                  "WHERE l.locktype = 'advisory' AND a.application_name = 'noshell-migrate'"),
+              "0");
+    return code;
+  };
+  auto wait_for = [&](const std::string& sql) {
+    return [this, sql] {
+      absl::Time deadline = absl::Now() + absl::Seconds(20);
+      while (Sql(sql) != "1" && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+      ASSERT_LT(absl::Now(), deadline) << sql;
+    };
+  };
+  const std::string ours = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'noshell-migrate'";
+
+  // Connecting: the database is not up (a closed port) and migrate waits for it.
+  TempDir small;
+  WriteFile(small.Join("1_a.up.sql"), "CREATE TABLE a (id int);\n");
+  EXPECT_EQ(run(small.path(), absl::StrCat("postgres://app:apppass@127.0.0.1:", FreePort(), "/x"),
+                [] { absl::SleepFor(absl::Milliseconds(300)); }),
+            7);
+
+  // Waiting for the lock another migrator holds.
+  PGconn* holder = PQconnectdb(absl::StrCat("host=", pg_->socket_dir(), " port=", pg_->port(), " user=app dbname=", db_).c_str());
+  ASSERT_EQ(PQstatus(holder), CONNECTION_OK);
+  PQclear(PQexec(holder, "SELECT pg_advisory_lock(1852797800, hashtext('public.noshell_migrations'))"));
+  EXPECT_EQ(run(small.path(), Url(), [&] {
+    absl::SleepFor(absl::Milliseconds(100));
+    wait_for(ours)();
+    absl::SleepFor(absl::Milliseconds(200));
+  }), 7);
+  PQfinish(holder);
+  EXPECT_EQ(Sql("SELECT to_regclass('a') IS NULL"), "t");
+
+  // Splitting and sending a large seed file (about 40 MB, 100 000 statements): TERM as soon as
+  // migrate is connected, while it reads, splits or sends the file.
+  TempDir seed;
+  {
+    std::string sql = "CREATE TABLE seed (id int, pad text);\n";
+    for (int i = 0; i < 100000; ++i) {
+      absl::StrAppend(&sql, "INSERT INTO seed VALUES (", i, ", '", std::string(380, 'x'), "');\n");
+    }
+    WriteFile(seed.Join("1_seed.up.sql"), sql);
+  }
+  EXPECT_EQ(run(seed.path(), Url(), wait_for(ours)), 7);
+  EXPECT_EQ(Sql("SELECT to_regclass('seed') IS NULL"), "t");
+  if (Sql("SELECT to_regclass('noshell_migrations') IS NOT NULL") == "t") {
+    EXPECT_EQ(History(), "");
+  }
+
+  // Between the statements of a non-transactional file: what ran is recorded, and the record says
+  // exactly where it stopped.
+  TempDir steps;
+  {
+    std::string sql = "-- migrate:up transaction:false\nCREATE TABLE steps (id int);\n";
+    for (int i = 0; i < 400; ++i) absl::StrAppend(&sql, "INSERT INTO steps VALUES (", i, "); SELECT pg_sleep(0.005);\n");
+    WriteFile(steps.Join("1_steps.sql"), sql);
+  }
+  EXPECT_EQ(run(steps.path(), Url(), [&] {
+    wait_for("SELECT (to_regclass('steps') IS NOT NULL)::int")();
+    wait_for("SELECT (count(*) > 20)::int FROM steps")();
+  }), 7);
+  const std::string done = Sql("SELECT statements_done FROM noshell_migrations WHERE status = 'failed'");
+  const std::string rows = Sql("SELECT count(*) FROM steps");
+  // statements_done counts CREATE TABLE plus an INSERT and a pg_sleep per row.
+  const int done_n = std::stoi(done), rows_n = std::stoi(rows);
+  EXPECT_TRUE(done_n == 2 * rows_n || done_n == 2 * rows_n + 1) << done << " statements done, " << rows << " rows";
+  RunResult blocked = Migrate({"--dir=" + steps.path(), "up"});
+  EXPECT_EQ(blocked.exit_code, 5) << blocked.err;
+}
+
+// Hostile-test H4: a server that goes silent after login held migrate for ever, and SIGTERM did
+// not end it (the cancel request went to the same silent server).
+TEST_F(MigrateTest, SigtermEndsAWaitOnASilentServer) {
+  FaultPeer peer("pg-silent-after-login");
+  TempDir dir, logdir;
+  WriteFile(dir.Join("1_a.up.sql"), "CREATE TABLE a (id int);\n");
+  RunOptions o;
+  o.env = {{"DATABASE_URL", absl::StrCat("postgres://app:pw@127.0.0.1:", peer.port(), "/app?sslmode=disable")}};
+  for (int signals : {1, 2}) {
+    Process p({BinaryPath("migrate"), "--dir=" + dir.path(), "up"}, o, logdir.Join("log"));
+    absl::SleepFor(absl::Milliseconds(700));
+    absl::Time sent = absl::Now();
+    p.Signal(SIGTERM);
+    if (signals == 2) {
+      absl::SleepFor(absl::Milliseconds(100));
+      p.Signal(SIGTERM);
+    }
+    EXPECT_EQ(p.Wait(), 7);
+    const absl::Duration took = absl::Now() - sent;
+    EXPECT_LT(took, signals == 1 ? absl::Seconds(6) : absl::Seconds(1));
+    EXPECT_GT(took, signals == 1 ? absl::Seconds(4) : absl::ZeroDuration());
+  }
+  EXPECT_THAT(ReadFile(logdir.Join("log")), HasSubstr("did not end the cancelled statement within 5s"));
+  EXPECT_THAT(ReadFile(logdir.Join("log")), HasSubstr("a second signal arrived"));
 }
 
 }  // namespace

@@ -132,6 +132,17 @@ TEST(SourceTest, BadFoldersNameTheFile) {
       {{{"1_a.sql", "SELECT 0;\n-- migrate:up\nSELECT 1;"}}, "line 1: SQL before -- migrate:up"},
       {{{"V1__a.sql", "SELECT 1;"}, {"V1__a.sql.conf", "mixed=true\n"}}, "unsupported setting \"mixed\""},
       {{{"sub/1_a.up.sql", "SELECT 1;"}}, "golang-migrate reads no subfolders"},
+      // Hostile-test D1: everything after a NUL byte was dropped and the file recorded as applied.
+      {{{"1_a.up.sql", std::string("create table nb1(x int);\n\0\ncreate table nb2(x int);\n", 51)}},
+       "1_a.up.sql: NUL byte at line 2: not a text file"},
+      // Hostile-test W7: entries that look like migrations but were skipped without a word.
+      {{{"1_a.up.sql", "SELECT 1;"}, {"2_b.up.SQL", "SELECT 2;"}}, "2_b.up.SQL: extension \".SQL\": rename it to .sql"},
+      {{{"1_a.up.sql", "SELECT 1;"}, {"2_b.up.sql~", "SELECT 2;"}}, "2_b.up.sql~: looks like an editor's or merge tool's copy"},
+      {{{"1_a.up.sql", "SELECT 1;"}, {"2_b.up.sql/x", ""}}, "2_b.up.sql: is a directory named like a migration file"},
+      {{{"V1__a.sql", "SELECT 1;"}, {"V1__a.sql.conf", "executeInTransaction=nope\n"}},
+       "V1__a.sql.conf: executeInTransaction=nope: want true or false"},
+      // Hostile-test W6: a Latin-1 file name failed after running the SQL, with a NOT NULL error.
+      {{{"1_caf\xe9.up.sql", "SELECT 1;"}}, "1_caf\\xe9.up.sql: file name is not valid UTF-8"},
   };
   for (const Case& c : cases) {
     TempFolder f;
@@ -142,6 +153,49 @@ TEST(SourceTest, BadFoldersNameTheFile) {
     EXPECT_NE(s.status().message().find(c.want), absl::string_view::npos) << s.status();
   }
   EXPECT_EQ(LoadMigrations("/nonexistent/dir", std::nullopt).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SourceTest, DanglingSymlinkIsRefused) {
+  TempFolder f;
+  f.Write("1_a.up.sql", "SELECT 1;");
+  std::filesystem::create_symlink(f.path() + "/gone.sql", f.path() + "/2_b.up.sql");
+  auto s = LoadMigrations(f.path(), std::nullopt);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(), f.path() + "/2_b.up.sql: is a symlink to nothing (dangling)");
+}
+
+// A Kubernetes ConfigMap volume: each file is a link into ..data, which links to a hidden,
+// timestamped folder holding the real files. Each migration is read once.
+TEST(SourceTest, ConfigMapVolumeLayoutReadsEachFileOnce) {
+  TempFolder f;
+  f.Write("..2026_11_29_00_00_00.123/1_a.up.sql", "SELECT 1;");
+  f.Write("..2026_11_29_00_00_00.123/2_b.up.sql", "SELECT 2;");
+  f.Write(".git/HEAD", "ref");
+  std::filesystem::create_directory_symlink("..2026_11_29_00_00_00.123", f.path() + "/..data");
+  std::filesystem::create_symlink("..data/1_a.up.sql", f.path() + "/1_a.up.sql");
+  std::filesystem::create_symlink("..data/2_b.up.sql", f.path() + "/2_b.up.sql");
+  auto s = LoadMigrations(f.path(), std::nullopt);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(Versions(*s), (std::vector<std::string>{"1", "2"}));
+}
+
+// Hostile-test D4: "up v2" or "baseline xyz" compared a non-version as a version.
+TEST(SourceTest, VersionArgumentsMustBeVersionsOfTheFolder) {
+  auto s = LoadMigrations(kFixtures + "golang-migrate", std::nullopt);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(CheckVersionInFolder(*s, "2", "up").ok());
+  EXPECT_TRUE(CheckVersionInFolder(*s, "002", "up").ok());
+  for (const char* bad : {"v2", "xyz", "", "2.", ".2", "1..2", "2a", "-1", " 2"}) {
+    absl::Status st = CheckVersionInFolder(*s, bad, "baseline");
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(st.message().find("not a version (want digits"), absl::string_view::npos) << st;
+  }
+  absl::Status st = CheckVersionInFolder(*s, "1000", "up");
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "up 1000: no migration in " + kFixtures + "golang-migrate has this version");
+  EXPECT_TRUE(CheckVersionSyntax("1.2_3", "repair").ok());
+  EXPECT_EQ(CheckVersionSyntax("v\n2", "repair").message(),
+            "repair v\\n2: not a version (want digits, optionally separated by '.' or '_', e.g. 20240101120000 or 1.2)");
 }
 
 TEST(SourceTest, ForcedFormatMustMatch) {

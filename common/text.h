@@ -1,0 +1,33 @@
+// common/text.h — text from outside (server messages, file names, arguments) made safe to print:
+// valid UTF-8 for JSON, no control characters for a terminal, cut at a character boundary.
+// Pure; no allocation beyond the result.
+#ifndef NOSHELL_COMMON_TEXT_H_
+#define NOSHELL_COMMON_TEXT_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace noshell {
+
+// Length of the valid UTF-8 sequence at the start of `s` (1-4), or 0 when it is not one
+// (overlong forms, surrogates and code points past U+10FFFF are not valid).
+size_t Utf8SequenceLength(absl::string_view s);
+
+bool IsValidUtf8(absl::string_view s);
+
+// `s` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD.
+std::string ToValidUtf8(absl::string_view s);
+
+// `s` for one line of a terminal or a log: control characters (ESC, CR, LF, DEL...) become \xNN
+// escapes (\n, \r and \t by name), invalid UTF-8 bytes \xNN. A newline in an argument can then no
+// longer forge an output line, nor an escape sequence recolour the terminal.
+std::string EscapeForTerminal(absl::string_view s);
+
+// At most `max_bytes` of `s`, cut at a character boundary, with "..." appended when cut.
+std::string TruncateUtf8(absl::string_view s, size_t max_bytes);
+
+}  // namespace noshell
+
+#endif  // NOSHELL_COMMON_TEXT_H_

@@ -24,6 +24,7 @@
 #include "common/target.h"
 #include "common/wait.h"
 #include "entrypoint/container_facts.h"
+#include "entrypoint/early_stop.h"
 #include "entrypoint/supervisor.h"
 #include "entrypoint/template.h"
 #include "entrypoint/users.h"
@@ -138,6 +139,10 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     std::printf("%s%s", kUsage, flags.Usage().c_str());
     return 0;
   }
+  if (flags.version()) {
+    std::printf("entrypoint (noshell) 0.1.0\n");
+    return 0;
+  }
   auto format = ParseOutputFormat(flags.Get("format", "text"));
   if (!format.ok() || !InitLogging("entrypoint", *format, flags.Get("log-level", "info")).ok()) {
     std::fprintf(stderr, "entrypoint: bad --format or --log-level\n");
@@ -147,8 +152,20 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
   run.argv = flags.after_dashes();
   if (run.argv.empty()) run.argv = flags.positional();
   if (run.argv.empty()) return fail(kEntrypointUsage, absl::InvalidArgumentError("no command: entrypoint [options] -- COMMAND [ARGS...]"));
+  if (run.argv[0].empty()) return fail(kEntrypointUsage, absl::InvalidArgumentError("the command is an empty string"));
   if (flags.Has("grace") && (!absl::ParseDuration(flags.Get("grace"), &run.grace) || run.grace < absl::ZeroDuration())) {
     return fail(kEntrypointUsage, absl::InvalidArgumentError(absl::StrCat("--grace=", flags.Get("grace"), ": want a duration such as 5s")));
+  }
+  // From here until the app runs, TERM and INT stop entrypoint (as PID 1 they would be dropped).
+  EarlyStop early(run.grace);
+  // Options that act on --user's account mean nothing without one: refuse rather than ignore
+  // (a --keep-caps that is silently ignored leaves root with every capability).
+  if (!flags.Has("user")) {
+    for (const char* needs_user : {"keep-caps", "chown", "no-supplementary-groups"}) {
+      if (flags.Has(needs_user)) {
+        return fail(kEntrypointUsage, absl::InvalidArgumentError(absl::StrCat("--", needs_user, " needs --user")));
+      }
+    }
   }
   absl::Duration timeout = absl::Seconds(60);
   if (flags.Has("timeout") && (!absl::ParseDuration(flags.Get("timeout"), &timeout) || timeout <= absl::ZeroDuration())) {
@@ -263,8 +280,14 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     const char* margv[] = {"migrate", dir_flag.c_str(), "up"};
     MapEnv migrate_env(vars);
     spdlog::info("applying migrations from {}", flags.Get("migrate"));
+    early.EnterMigrations();
     int code = MigrateRun(3, margv, migrate_env);
+    early.EnterPlain();
     InitLogging("entrypoint", *format, flags.Get("log-level", "info")).IgnoreError();  // migrate installed its own
+    if (int sig = early.signal(); sig != 0) {
+      return fail(128 + sig, absl::CancelledError(absl::StrCat("stopped by signal ", sig, " during migrations (migrate exit code ",
+                                                               code, "); the app was not started")));
+    }
     if (code != 0) {
       return fail(kEntrypointMigrate, absl::AbortedError(absl::StrCat("migrations failed (migrate exit code ", code, ")")));
     }
@@ -276,6 +299,10 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
   if (flags.Has("user")) {
     auto user = ResolveUserFromFiles(flags.Get("user"));
     if (!user.ok()) return fail(kEntrypointPermission, user.status());
+    if (user->name.empty() && user->gid == 0) {
+      spdlog::warn("uid {} is not in /etc/passwd: the app runs with group 0 (root's group), as Docker would; "
+                   "give --user={}:GID to choose another", user->uid, user->uid);
+    }
     for (const std::string& cap : std::vector<std::string>(absl::StrSplit(flags.Get("keep-caps"), ',', absl::SkipEmpty()))) {
       auto c = ParseCapability(cap);
       if (!c.ok()) return fail(kEntrypointUsage, c.status());
@@ -308,7 +335,14 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     RunOptions pre = run;
     pre.argv = f.argv;
     spdlog::info("first-start: {} does not exist, running {}", f.creates, f.argv[0]);
-    if (int code = RunToCompletion(pre); code != 0) {
+    early.EnterCommand();
+    const int code = RunToCompletion(pre, [&early](pid_t pid) { early.Started(pid); });
+    early.EnterPlain();
+    if (int sig = early.signal(); sig != 0) {
+      return fail(128 + sig, absl::CancelledError(absl::StrCat("stopped by signal ", sig, " during first-start command ", f.argv[0],
+                                                               " (exit ", code, "); the app was not started")));
+    }
+    if (code != 0) {
       return fail(kEntrypointPreStart, absl::AbortedError(absl::StrCat("first-start command ", f.argv[0], " exited with ", code)));
     }
     if (lstat(f.creates.c_str(), &st) != 0) {
@@ -320,12 +354,21 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     pre.argv = absl::StrSplit(command, ' ', absl::SkipEmpty());
     if (pre.argv.empty()) continue;
     spdlog::info("pre-start: {}", pre.argv[0]);
-    if (int code = RunToCompletion(pre); code != 0) {
+    early.EnterCommand();
+    const int code = RunToCompletion(pre, [&early](pid_t pid) { early.Started(pid); });
+    early.EnterPlain();
+    if (int sig = early.signal(); sig != 0) {
+      return fail(128 + sig, absl::CancelledError(absl::StrCat("stopped by signal ", sig, " during pre-start command ", pre.argv[0],
+                                                               " (exit ", code, "); the app was not started")));
+    }
+    if (code != 0) {
       return fail(kEntrypointPreStart, absl::AbortedError(absl::StrCat("pre-start command ", pre.argv[0], " exited with ", code)));
     }
   }
 
-  // 7. The app.
+  // 7. The app. A TERM from now on is the app's: forwarded by the supervisor, or delivered to the
+  // app that exec replaces us with.
+  early.Stop();
   if (getpid() == 1 || *subreaper) {
     spdlog::info("starting {} as {}", run.argv[0], getpid() == 1 ? "PID 1's child" : "a subreaper's child");
     return SuperviseApp(run);

@@ -4,8 +4,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/algorithm/container.h"
@@ -14,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/file.h"
 
 namespace noshell {
 namespace {
@@ -22,11 +21,9 @@ namespace {
 constexpr int64_t kUnlimitedAbove = int64_t{1} << 60;
 
 std::optional<std::string> Slurp(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto data = ReadWholeFile(path, 1 << 20, "");
+  if (!data.ok()) return std::nullopt;
+  return *std::move(data);
 }
 
 // The cgroup path of this process for a v2 ("") or v1 controller ("memory", "cpu").

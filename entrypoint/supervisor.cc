@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -62,7 +63,16 @@ int DropPrivileges(const RunOptions& o, const gid_t* groups, size_t ngroups) {
   return 0;
 }
 
-bool IsStopSignal(int sig) { return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == SIGHUP; }
+// Signals that ask the app to stop, so that an app still running after the grace period is
+// killed. HUP (reload for nginx, PostgreSQL, haproxy) and QUIT (a JVM's thread dump) are only
+// forwarded: the app decides.
+bool IsStopSignal(int sig) { return sig == SIGTERM || sig == SIGINT; }
+
+sigset_t EmptySigset() {
+  sigset_t none;
+  sigemptyset(&none);
+  return none;
+}
 
 int ExitCodeOf(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -248,7 +258,13 @@ pid_t Spawn(const RunOptions& o, const sigset_t& child_mask, bool own_group, int
   }
   if (pid == 0) {
     close(report[0]);
-    if (own_group) setpgid(0, 0);  // the app leads its own process group (for --signal-group)
+    if (own_group) {
+      setpgid(0, 0);  // the app leads its own process group (for --signal-group)
+      // With a terminal (docker run -it), the app's group must be the terminal's foreground one,
+      // or reading stdin stops it with SIGTTIN (tini does the same). Every signal is still
+      // blocked here, so the SIGTTOU a background group gets for this is not delivered.
+      if (isatty(STDIN_FILENO)) (void)tcsetpgrp(STDIN_FILENO, getpid());
+    }
     ExecChild(o, args.argv.data(), args.envp.data(), report[1], child_mask, groups.data(), groups.size());
   }
   if (own_group) setpgid(pid, pid);
@@ -287,12 +303,11 @@ int ExecApp(const RunOptions& o) {
   return ExecFailureCode(err);
 }
 
-int RunToCompletion(const RunOptions& o) {
-  sigset_t current;
-  sigprocmask(SIG_SETMASK, nullptr, &current);
+int RunToCompletion(const RunOptions& o, const std::function<void(pid_t)>& started) {
   int exec_errno = 0;
-  pid_t pid = Spawn(o, current, false, &exec_errno);
+  pid_t pid = Spawn(o, EmptySigset(), false, &exec_errno);
   if (pid < 0) return 1;
+  if (started != nullptr) started(pid);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -302,11 +317,12 @@ int RunToCompletion(const RunOptions& o) {
 
 int SuperviseApp(const RunOptions& o) {
   if (getpid() != 1) prctl(PR_SET_CHILD_SUBREAPER, 1);
-  sigset_t all, old;
+  sigset_t all;
   sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &all, &old);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
   int exec_errno = 0;
-  const pid_t app = Spawn(o, old, true, &exec_errno);
+  // The app starts with nothing blocked, whatever entrypoint blocked before it ran.
+  const pid_t app = Spawn(o, EmptySigset(), true, &exec_errno);
   if (app < 0) return 1;
 
   bool app_alive = true;

@@ -3,12 +3,16 @@
 // As init it forwards every catchable signal (real-time ones included, optionally rewritten) to the
 // app or its process group, reaps every zombie (orphaned grandchildren included), and when the app
 // exits it signals what is left, gives it a grace period, kills the rest and exits with the app's
-// code (128+N when the app was killed by signal N). A stop signal (TERM, INT, QUIT, HUP) that the
-// app ignores past the grace period ends with SIGKILL. Exec failures exit 127 (not found) or 126
+// code (128+N when the app was killed by signal N). A stop signal (TERM or INT, as received, before
+// any rewrite) that the app ignores past the grace period ends with SIGKILL; HUP and QUIT are only
+// forwarded (reload, thread dump). With a terminal, the app's process group is its foreground. Exec failures exit 127 (not found) or 126
 // (not executable). Never uses a shell.
 #ifndef NOSHELL_ENTRYPOINT_SUPERVISOR_H_
 #define NOSHELL_ENTRYPOINT_SUPERVISOR_H_
 
+#include <sys/types.h>
+
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,9 +51,9 @@ absl::StatusOr<int> ParseCapability(const std::string& name);
 // exit code to use (126/127) after printing why.
 int ExecApp(const RunOptions& options);
 
-// Runs a command (privileges dropped as for the app) and waits for it; its exit code, 128+N, or
-// 126/127. Signals keep their default effect on entrypoint meanwhile.
-int RunToCompletion(const RunOptions& options);
+// Runs a command (privileges dropped as for the app, every signal at its default and unblocked)
+// and waits for it; its exit code, 128+N, or 126/127. `started` (optional) gets its pid.
+int RunToCompletion(const RunOptions& options, const std::function<void(pid_t)>& started = nullptr);
 
 // Runs the app as its init. Returns the exit code to leave with.
 int SuperviseApp(const RunOptions& options);

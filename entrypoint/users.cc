@@ -8,13 +8,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/file.h"
 
 namespace noshell {
 namespace {
@@ -58,11 +57,10 @@ std::vector<GroupEntry> ParseGroup(absl::string_view text) {
   return out;
 }
 
+// /etc/passwd or /etc/group; a missing or unreadable one reads as empty (numeric ids still work).
 std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto data = ReadWholeFile(path, 16 << 20, "");
+  return data.ok() ? *data : "";
 }
 
 }  // namespace
@@ -89,6 +87,9 @@ absl::StatusOr<ResolvedUser> ResolveUser(absl::string_view spec, absl::string_vi
     u.name = entry->name;
     u.home = entry->home.empty() ? "/" : entry->home;
   } else if (numeric) {
+    if (number == static_cast<uint32_t>(-1)) {
+      return absl::InvalidArgumentError(absl::StrCat("user ", number, " is not a valid uid (-1 means \"unchanged\" to the kernel)"));
+    }
     u.uid = number;
     u.gid = 0;
   } else {
@@ -96,6 +97,9 @@ absl::StatusOr<ResolvedUser> ResolveUser(absl::string_view spec, absl::string_vi
   }
   if (parts.size() == 2) {
     if (absl::SimpleAtoi(parts[1], &number)) {
+      if (number == static_cast<uint32_t>(-1)) {
+        return absl::InvalidArgumentError(absl::StrCat("group ", number, " is not a valid gid (-1 means \"unchanged\" to the kernel)"));
+      }
       u.gid = number;
     } else {
       auto it = std::find_if(groups.begin(), groups.end(), [&](const GroupEntry& g) { return g.name == parts[1]; });

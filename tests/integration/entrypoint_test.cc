@@ -12,6 +12,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -322,6 +323,29 @@ TEST(EntrypointTest, MigratesInProcessBeforeTheApp) {
   EXPECT_EQ(failed.exit_code, 70);
   EXPECT_THAT(failed.err, HasSubstr("migrations failed (migrate exit code 5)"));
   EXPECT_FALSE(std::filesystem::exists(bad.Join("app-ran")));
+
+  // TERM while a migration runs, as PID 1: migrate's cancel path rolls it back, then 143.
+  TempDir slow, logs;
+  WriteFile(slow.Join("1_slow.up.sql"), "CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n");
+  pg.Psql("CREATE DATABASE slowdb", "postgres");
+  o.env = {{"DATABASE_URL", pg.Url("slowdb")}};
+  Process p(AsPid1({"--migrate=" + slow.path(), "--", "/usr/bin/touch", slow.Join("app-ran")}), o,
+            logs.Join("out"));
+  pid_t init = Pid1Of(p.pid());
+  ASSERT_GT(init, 0);
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (pg.Psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()") != "1" &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  absl::Time sent = absl::Now();
+  kill(init, SIGTERM);
+  EXPECT_EQ(p.Wait(), 128 + SIGTERM) << ReadFile(logs.Join("out"));
+  EXPECT_LT(absl::Now() - sent, absl::Seconds(1));
+  EXPECT_THAT(ReadFile(logs.Join("out")), HasSubstr("stopped by signal 15 during migrations (migrate exit code 7)"));
+  EXPECT_EQ(pg.Psql("SELECT to_regclass('slow') IS NULL", "slowdb"), "t");
+  EXPECT_EQ(pg.Psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+  EXPECT_FALSE(std::filesystem::exists(slow.Join("app-ran")));
 }
 
 TEST(EntrypointTest, WaitsForLateServersThenRunsTheApp) {
@@ -397,6 +421,133 @@ TEST(EntrypointPid1Test, WholeChainInAnEmptyRoot) {
   struct stat st;
   ASSERT_EQ(stat(root.Join("conf/app.conf").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 65532u);
+}
+
+
+// Hostile-test W1: HUP (reload) and QUIT (thread dump) were taken for stop signals, and an app
+// that handled them and kept running was killed when the grace period ran out.
+TEST(EntrypointPid1Test, HupAndQuitAreForwardedWithoutKillingTheApp) {
+  TempDir dir;
+  const std::string log = dir.Join("signals");
+  Process p(AsPid1({"--grace=300ms", "--", kApp, "record", log}), RunOptions(), dir.Join("out"));
+  pid_t init = Pid1Of(p.pid());
+  ASSERT_GT(init, 0);
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (ReadFile(log).find("ready") == std::string::npos && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  kill(init, SIGHUP);
+  absl::SleepFor(absl::Milliseconds(20));
+  kill(init, SIGQUIT);
+  absl::SleepFor(absl::Milliseconds(900));  // three grace periods
+  kill(init, SIGTERM);
+  EXPECT_EQ(p.Wait(), 0);  // the app's own exit on TERM, not 137
+  EXPECT_EQ(ReadFile(log), absl::StrCat("ready\n", SIGHUP, "\n", SIGQUIT, "\n", SIGTERM, "\n"));
+}
+
+// Hostile-test H2: with a terminal (docker run -it) the app was a background job on it and was
+// stopped by SIGTTIN the moment it read stdin.
+TEST(EntrypointPid1Test, AppOwnsTheTerminal) {
+  TempDir dir;
+  WriteFile(dir.Join("in"), "hello from the terminal\n");
+  const std::string got = dir.Join("got");
+  RunOptions o;
+  o.stdin_path = dir.Join("in");
+  o.timeout = absl::Seconds(20);
+  const std::string cmd = absl::StrJoin(AsPid1({"--", kApp, "read-line", got}), " ");
+  RunResult r = RunCommand({"/usr/bin/script", "-qfec", cmd, "/dev/null"}, o);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(ReadFile(got), "hello from the terminal\n");
+}
+
+// Hostile-test H1 and "signals at every phase": before the app runs, TERM and INT were dropped (as
+// PID 1) and `docker stop` waited for the SIGKILL. Each phase now ends promptly with 128+N.
+TEST(EntrypointPid1Test, TermOrIntBeforeTheAppStartsEndsAtOnce) {
+  BlackHole hole;
+  TempDir dir;
+  struct Phase {
+    std::string name;
+    std::vector<std::string> args;
+    int sig;
+  };
+  const std::vector<Phase> phases = {
+      {"waiting", {"--wait=tcp://127.0.0.1:1", "--timeout=60s", "--", kApp, "exit", "0"}, SIGTERM},
+      {"waiting", {absl::StrCat("--wait=postgres://app:pw@127.0.0.1:", hole.port(), "/app"), "--", kApp, "exit", "0"}, SIGINT},
+      {"pre-start", {"--pre-start=/bin/sleep 30", "--", kApp, "exit", "0"}, SIGTERM},
+      {"first-start", {"--first-start=" + dir.Join("never") + ":/bin/sleep 30", "--", kApp, "exit", "0"}, SIGINT},
+  };
+  for (const Phase& phase : phases) {
+    Process p(AsPid1(phase.args), RunOptions(), dir.Join("out"));
+    pid_t init = Pid1Of(p.pid());
+    ASSERT_GT(init, 0);
+    absl::SleepFor(absl::Milliseconds(400));
+    absl::Time sent = absl::Now();
+    kill(init, phase.sig);
+    EXPECT_EQ(p.Wait(), 128 + phase.sig) << phase.name << ": " << ReadFile(dir.Join("out"));
+    EXPECT_LT(absl::Now() - sent, absl::Seconds(1)) << phase.name;
+  }
+  EXPECT_THAT(ReadFile(dir.Join("out")), HasSubstr("stopped by SIGTERM before the app started"));
+  EXPECT_THAT(ReadFile(dir.Join("out")), HasSubstr("during pre-start command /bin/sleep"));
+}
+
+// Hostile-test W5: option handling.
+TEST(EntrypointTest, OptionMistakesHaveTheirExitCodes) {
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string err;
+  };
+  for (const Case& c : {Case{{"--user=4294967295", "--", kApp, "exit", "0"}, 77, "4294967295 is not a valid uid"},
+                        Case{{"--", ""}, 64, "the command is an empty string"},
+                        Case{{"--keep-caps=NET_BIND_SERVICE", "--", kApp, "exit", "0"}, 64, "--keep-caps needs --user"},
+                        Case{{"--chown=/tmp", "--", kApp, "exit", "0"}, 64, "--chown needs --user"},
+                        Case{{"--no-supplementary-groups", "--", kApp, "exit", "0"}, 64, "--no-supplementary-groups needs --user"},
+                        Case{{"--version"}, 0, ""}}) {
+    std::vector<std::string> argv = {BinaryPath("entrypoint")};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    RunResult r = RunCommand(argv);
+    EXPECT_EQ(r.exit_code, c.exit_code) << absl::StrJoin(c.args, " ") << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.err));
+    if (c.exit_code == 0) {
+      EXPECT_EQ(r.out, "entrypoint (noshell) 0.1.0\n");
+    }
+  }
+}
+
+// Hostile-test D2, D3, D6 through the binary: as PID 1 a planted DST.tmp.1 symlink is not
+// followed; a directory is not a template; one bad template leaves every destination as it was.
+TEST(EntrypointPid1Test, TemplatesAreWrittenSafelyAndAllOrNothing) {
+  TempDir dir;
+  WriteFile(dir.Join("a.tmpl"), "x=${A}\n");
+  WriteFile(dir.Join("victim"), "ORIGINAL\n", 0644);
+  ASSERT_EQ(symlink(dir.Join("victim").c_str(), dir.Join("app.conf.tmp.1").c_str()), 0);
+  RunOptions o;
+  o.env = {{"A", "rendered"}};
+  RunResult r = RunCommand(AsPid1({"--template=" + dir.Join("a.tmpl") + ":" + dir.Join("app.conf") + ":0600", "--", kApp, "exit", "0"}), o);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(dir.Join("victim")), "ORIGINAL\n");
+  EXPECT_EQ(ReadFile(dir.Join("app.conf")), "x=rendered\n");
+  struct stat st;
+  ASSERT_EQ(lstat(dir.Join("app.conf").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  ASSERT_EQ(stat(dir.Join("victim").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+
+  WriteFile(dir.Join("out.conf"), "KEEP\n");
+  r = RunCommand(AsPid1({"--template=" + dir.path() + ":" + dir.Join("out.conf"), "--", kApp, "exit", "0"}));
+  EXPECT_EQ(r.exit_code, 65);
+  EXPECT_THAT(r.err, HasSubstr("read template " + dir.path() + ": is a directory"));
+  EXPECT_EQ(ReadFile(dir.Join("out.conf")), "KEEP\n");
+
+  WriteFile(dir.Join("1.tmpl"), "one=${A}\n");
+  WriteFile(dir.Join("2.tmpl"), "two=${MISSING}\n");
+  WriteFile(dir.Join("1.out"), "OLD1\n");
+  WriteFile(dir.Join("2.out"), "OLD2\n");
+  r = RunCommand(AsPid1({"--template=" + dir.Join("1.tmpl") + ":" + dir.Join("1.out"),
+                         "--template=" + dir.Join("2.tmpl") + ":" + dir.Join("2.out"), "--", kApp, "exit", "0"}), o);
+  EXPECT_EQ(r.exit_code, 65);
+  EXPECT_EQ(ReadFile(dir.Join("1.out")), "OLD1\n");
+  EXPECT_EQ(ReadFile(dir.Join("2.out")), "OLD2\n");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()), 9)
+      << "no temp file left behind";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 //   grandchild-ignores-term     leave a grandchild that ignores TERM and sleeps, then exit 0
 //   grandchild-handles-term F   leave a grandchild that, on TERM, writes "finished" to F after
 //                               200 ms; then exit 3
+//   read-line FILE              read one line from stdin, write it to FILE, exit 0
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -75,6 +76,14 @@ int main(int argc, char** argv) {
     }
     (void)!write(g_fd, "ready\n", 6);
     for (;;) pause();
+  }
+  if (mode == "read-line") {
+    char line[256] = "";
+    if (std::fgets(line, sizeof line, stdin) == nullptr) return 1;
+    FILE* f = std::fopen(argv[2], "w");
+    std::fputs(line, f);
+    std::fclose(f);
+    return 0;
   }
   if (mode == "ignore-term") {
     signal(SIGTERM, SIG_IGN);

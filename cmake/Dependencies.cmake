@@ -25,6 +25,10 @@ find_package(OpenSSL REQUIRED)
 
 find_path(PQ_INCLUDE_DIR libpq-fe.h PATHS /usr/include/postgresql REQUIRED)
 find_library(PQ_STATIC libpq.a REQUIRED)
+# libpq's internal headers (libpq-dev) and the server headers they include (postgresql-server-dev-15),
+# for common/pg_buffer.c only.
+find_path(PQ_INTERNAL_INCLUDE_DIR libpq-int.h PATHS /usr/include/postgresql/internal REQUIRED)
+find_path(PG_SERVER_INCLUDE_DIR common/fe_memutils.h PATHS /usr/include/postgresql/15/server REQUIRED)
 find_library(PGCOMMON_STATIC libpgcommon_shlib.a PATHS /usr/lib/postgresql/15/lib REQUIRED)
 find_library(PGPORT_STATIC libpgport_shlib.a PATHS /usr/lib/postgresql/15/lib REQUIRED)
 find_library(HIREDIS_STATIC libhiredis.a REQUIRED)

@@ -13,6 +13,11 @@ namespace noshell {
 namespace {
 
 constexpr size_t kMaxBody = 64 * 1024;
+// Everything read for one response (heads, chunk framing, body) stops here: the verdict never
+// needs more, and a peer that streams for ever costs neither memory nor quadratic re-decoding.
+constexpr size_t kMaxResponse = 256 * 1024;
+// Interim (1xx) responses skipped before the final one.
+constexpr int kMaxInterim = 16;
 
 class HttpCheck : public Check {
  public:
@@ -39,9 +44,21 @@ class HttpCheck : public Check {
     std::optional<HttpHead> head;
     char chunk[16384];
     bool eof = false;
+    int interim = 0;
     for (;;) {
-      if (!head.has_value()) {
+      while (!head.has_value()) {
         NOSHELL_ASSIGN_OR_RETURN(head, ParseHttpHead(buf));
+        // 1xx heads (100 Continue, 103 Early Hints) are interim: the final response follows
+        // (RFC 9110 15.2). 101 would switch protocols, which a GET without Upgrade never asks for.
+        if (head.has_value() && head->status >= 100 && head->status < 200 && head->status != 101) {
+          if (++interim > kMaxInterim) {
+            return absl::UnavailableError(absl::StrCat("more than ", kMaxInterim, " interim (1xx) responses"));
+          }
+          buf.erase(0, head->head_len);
+          head.reset();
+          continue;
+        }
+        break;
       }
       if (head.has_value()) {
         if (options_.http_body.empty()) return HttpVerdict(*head, options_.http_status, "", "", true);
@@ -71,6 +88,11 @@ class HttpCheck : public Check {
       }
       if (*n == 0) eof = true;
       buf.append(chunk, *n);
+      if (buf.size() > kMaxResponse && !eof) {
+        if (!head.has_value()) return absl::UnavailableError("HTTP response head larger than 16 KiB");
+        // The body check has what it can have: decide on that, as on a body longer than 64 KiB.
+        eof = true;
+      }
     }
   }
 

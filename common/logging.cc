@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "common/json.h"
 #include "common/redact.h"
+#include "common/text.h"
 #include "spdlog/sinks/base_sink.h"
 #include "spdlog/spdlog.h"
 
@@ -22,7 +23,8 @@ class ScrubbingStderrSink : public spdlog::sinks::base_sink<std::mutex> {
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    std::string text = Redactor::Global().Scrub(absl::string_view(msg.payload.data(), msg.payload.size()));
+    std::string text = TruncateUtf8(Redactor::Global().Scrub(absl::string_view(msg.payload.data(), msg.payload.size())),
+                                    kMaxMessageBytes);
     absl::Time t = absl::FromChrono(msg.time);
     std::string when = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
     absl::string_view level(spdlog::level::to_string_view(msg.level).data(),
@@ -33,7 +35,7 @@ class ScrubbingStderrSink : public spdlog::sinks::base_sink<std::mutex> {
       line = absl::StrCat("{\"time\":\"", when, "\",\"level\":\"", level, "\",\"program\":", JsonQuote(logger),
                           ",\"msg\":", JsonQuote(text), "}\n");
     } else {
-      line = absl::StrCat(when, " ", logger, " ", level, ": ", text, "\n");
+      line = absl::StrCat(when, " ", logger, " ", level, ": ", EscapeForTerminal(text), "\n");
     }
     std::fwrite(line.data(), 1, line.size(), stderr);
   }

@@ -9,9 +9,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <map>
 #include <thread>
+#include <utility>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -35,10 +39,11 @@ constexpr absl::Duration kConnectStagger = absl::Milliseconds(200);
 constexpr const char* kDistrolessCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
 int PollTimeoutMs(absl::Time deadline) {
+  if (deadline == absl::InfiniteFuture()) return -1;
   absl::Duration left = deadline - absl::Now();
   if (left <= absl::ZeroDuration()) return 0;
   // Round up so we never spin just short of the deadline.
-  return static_cast<int>(absl::ToInt64Milliseconds(left + absl::Microseconds(999)));
+  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left + absl::Microseconds(999)), INT32_MAX));
 }
 
 std::string OpenSslError(absl::string_view fallback) {
@@ -281,35 +286,54 @@ absl::StatusOr<std::unique_ptr<Stream>> OpenStream(absl::string_view host, int p
 
 Stream::~Stream() {
   if (ssl_ != nullptr) SSL_free(ssl_);
-  if (ctx_ != nullptr) SSL_CTX_free(ctx_);
 }
 
 std::unique_ptr<Stream> Stream::Plain(Fd fd) { return std::unique_ptr<Stream>(new Stream(std::move(fd))); }
 
-absl::StatusOr<std::unique_ptr<Stream>> Stream::Tls(Fd fd, absl::string_view server_name,
-                                                    const TlsOptions& options, absl::Time deadline) {
-  std::unique_ptr<Stream> s(new Stream(std::move(fd)));
-  s->ctx_ = SSL_CTX_new(TLS_client_method());
-  if (s->ctx_ == nullptr) return absl::InternalError("TLS: " + OpenSslError("cannot create context"));
-  SSL_CTX_set_min_proto_version(s->ctx_, TLS1_2_VERSION);
+namespace {
+
+// One SSL_CTX per distinct TLS setting, made on first use and kept for the life of the process:
+// loading a CA bundle costs milliseconds and megabytes, and 200 https targets must not pay it 200
+// times. An SSL_CTX is safe to share between threads once set up.
+absl::StatusOr<SSL_CTX*> SharedTlsContext(const TlsOptions& options) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* contexts ABSL_GUARDED_BY(mu) = new std::map<std::pair<std::string, bool>, SSL_CTX*>();
+  absl::MutexLock lock(&mu);
+  const auto key = std::make_pair(options.ca_file, options.insecure);
+  if (auto it = contexts->find(key); it != contexts->end()) return it->second;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return absl::InternalError("TLS: " + OpenSslError("cannot create context"));
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   if (options.insecure) {
-    SSL_CTX_set_verify(s->ctx_, SSL_VERIFY_NONE, nullptr);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
   } else {
-    SSL_CTX_set_verify(s->ctx_, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     if (!options.ca_file.empty()) {
-      if (SSL_CTX_load_verify_locations(s->ctx_, options.ca_file.c_str(), nullptr) != 1) {
+      if (SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr) != 1) {
+        SSL_CTX_free(ctx);
         return absl::InvalidArgumentError(
             absl::StrCat("TLS: cannot load CA file ", options.ca_file, ": ", OpenSslError("unreadable")));
       }
     } else {
-      SSL_CTX_set_default_verify_paths(s->ctx_);
+      SSL_CTX_set_default_verify_paths(ctx);
       if (access(kDistrolessCaBundle, R_OK) == 0) {
-        SSL_CTX_load_verify_locations(s->ctx_, kDistrolessCaBundle, nullptr);
+        SSL_CTX_load_verify_locations(ctx, kDistrolessCaBundle, nullptr);
       }
       ERR_clear_error();
     }
   }
-  s->ssl_ = SSL_new(s->ctx_);
+  contexts->emplace(key, ctx);
+  return ctx;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Stream>> Stream::Tls(Fd fd, absl::string_view server_name,
+                                                    const TlsOptions& options, absl::Time deadline) {
+  std::unique_ptr<Stream> s(new Stream(std::move(fd)));
+  absl::StatusOr<SSL_CTX*> ctx = SharedTlsContext(options);
+  if (!ctx.ok()) return ctx.status();
+  s->ssl_ = SSL_new(*ctx);
   if (s->ssl_ == nullptr) return absl::InternalError("TLS: " + OpenSslError("cannot create session"));
   std::string name(server_name);
   in6_addr probe6;
@@ -332,7 +356,7 @@ absl::StatusOr<std::unique_ptr<Stream>> Stream::Tls(Fd fd, absl::string_view ser
     int err = SSL_get_error(s->ssl_, rc);
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
       absl::Status ready = WaitFd(s->fd_.get(), err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline,
-                                  "in the TLS handshake");
+                                  "in the TLS handshake (the server accepted the connection but did not answer)");
       if (!ready.ok()) return ready;
       continue;
     }

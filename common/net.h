@@ -89,8 +89,7 @@ class Stream {
  private:
   explicit Stream(Fd fd) : fd_(std::move(fd)) {}
   Fd fd_;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
+  SSL* ssl_ = nullptr;  // its SSL_CTX is shared by every stream with the same TlsOptions
 };
 
 // ConnectTcp, then a TLS handshake verified against `host` when `tls` is set.

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/postgres.h"
+#include "common/pg_buffer.h"
 #include "common/redact.h"
 #include "common/status_macros.h"
 #include "common/url.h"
@@ -56,7 +57,12 @@ const char* Phase(PGconn* conn) {
     case CONNECTION_MADE: return "sending the startup packet";
     case CONNECTION_AWAITING_RESPONSE: return "waiting for the server to answer the login";
     case CONNECTION_AUTH_OK: return "waiting for the server to finish starting the session";
-    case CONNECTION_SSL_STARTUP: return "in the TLS handshake";
+    case CONNECTION_SSL_STARTUP:
+      // sslmode=prefer (the default) first asks whether the server speaks TLS; a listener that
+      // accepts and never answers is not in any handshake yet.
+      return PQsslInUse(conn) ? "in the TLS handshake"
+                              : "waiting for the server to answer (SSL negotiation: it accepted the connection but "
+                                "sent nothing)";
     case CONNECTION_GSS_STARTUP: return "negotiating GSSAPI encryption";
     case CONNECTION_CHECK_WRITABLE: case CONNECTION_CHECK_TARGET: case CONNECTION_CHECK_STANDBY:
       return "checking the server's role";
@@ -201,6 +207,11 @@ absl::StatusOr<PgConnPtr> PgConnect(const Target& target, const std::vector<PgEn
       if (fds[i].revents == 0) continue;
       Attempt& a = active[i];
       a.want = PQconnectPoll(a.conn.get());
+      if (noshell_pq_buffered_bytes(a.conn.get()) > kMaxPgReplyBytes) {
+        // A login message (an error or notice) claiming megabytes: a hostile or broken peer.
+        return absl::ResourceExhaustedError(absl::StrCat(PgWhere(*a.endpoint), ": reply larger than ",
+                                                         kMaxPgReplyBytes >> 20, " MiB during login"));
+      }
       if (a.want == PGRES_POLLING_OK) return std::move(a.conn);
       if (a.want == PGRES_POLLING_FAILED) {
         if (auto v = fail(a); v.has_value()) {
@@ -215,41 +226,75 @@ absl::StatusOr<PgConnPtr> PgConnect(const Target& target, const std::vector<PgEn
 }
 
 
+absl::Status PgAwaitResult(PGconn* conn, absl::Time deadline, size_t max_bytes, absl::string_view what) {
+  auto too_large = [&]() { return noshell_pq_buffered_bytes(conn) > max_bytes; };
+  for (;;) {
+    // Parse what is buffered first, and read more only when that holds no result: reading ahead
+    // of parsing (a fast peer, single-row mode) would grow the buffer without need.
+    const bool busy = PQisBusy(conn);  // may grow the buffer for a long message's announced length
+    if (too_large()) break;
+    if (!busy) return absl::OkStatus();
+    NOSHELL_RETURN_IF_ERROR(WaitFd(PQsocket(conn), POLLIN, deadline, what));
+    if (PQconsumeInput(conn) != 1) return absl::UnavailableError(ParsePgError(PQerrorMessage(conn)).message);
+    if (too_large()) break;
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrCat("reply larger than ", max_bytes >> 20, " MiB ", what, " (the server's message claims ",
+                   noshell_pq_buffered_bytes(conn), " bytes)"));
+}
+
+namespace {
+
+// The message of a failed result: the server's primary message and SQLSTATE, or libpq's own.
+std::string ResultError(const PGresult* res) {
+  const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+  std::string text = primary != nullptr ? primary
+                                        : std::string(absl::StripTrailingAsciiWhitespace(PQresultErrorMessage(res)));
+  if (text.empty()) text = PQresStatus(PQresultStatus(res));
+  return absl::StrCat("query failed: ", text, state != nullptr ? absl::StrCat(" (SQLSTATE ", state, ")") : "");
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<std::string>> PgQueryRow(PGconn* conn, const std::string& sql, absl::Time deadline) {
   if (PQsendQuery(conn, sql.c_str()) != 1) {
     return absl::UnavailableError(ParsePgError(PQerrorMessage(conn)).message);
   }
+  // Rows one at a time: only the first is kept, so an endless result costs no memory.
+  PQsetSingleRowMode(conn);
   while (PQflush(conn) == 1) {
     NOSHELL_RETURN_IF_ERROR(WaitFd(PQsocket(conn), POLLOUT | POLLIN, deadline, "sending the query"));
     if (PQconsumeInput(conn) != 1) return absl::UnavailableError(ParsePgError(PQerrorMessage(conn)).message);
   }
   std::vector<std::string> row;
   absl::Status status = absl::OkStatus();
-  bool first = true;
+  bool first_done = false;  // the first statement's result is the verdict; later ones are drained
+  size_t rows = 0;
   for (;;) {
-    while (PQisBusy(conn)) {
-      NOSHELL_RETURN_IF_ERROR(WaitFd(PQsocket(conn), POLLIN, deadline, "waiting for the query result"));
-      if (PQconsumeInput(conn) != 1) return absl::UnavailableError(ParsePgError(PQerrorMessage(conn)).message);
-    }
+    NOSHELL_RETURN_IF_ERROR(PgAwaitResult(conn, deadline, kMaxPgReplyBytes, "waiting for the query result"));
     PgResultPtr res(PQgetResult(conn), &PQclear);
     if (res == nullptr) break;
-    if (!first) continue;
-    first = false;
     ExecStatusType st = PQresultStatus(res.get());
-    if (st == PGRES_TUPLES_OK) {
-      if (PQntuples(res.get()) > 0) {
+    if (st == PGRES_SINGLE_TUPLE) {
+      if (++rows > kMaxPgReplyRows) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat("reply larger than ", kMaxPgReplyRows, " rows: a health query needs one"));
+      }
+      if (!first_done && row.empty()) {
         for (int c = 0; c < PQnfields(res.get()); ++c) row.emplace_back(PQgetvalue(res.get(), 0, c));
       }
-    } else if (st != PGRES_COMMAND_OK) {
-      const char* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
-      const char* primary = PQresultErrorField(res.get(), PG_DIAG_MESSAGE_PRIMARY);
-      std::string msg = absl::StrCat("query failed: ", primary ? primary : PQresStatus(st),
-                                     state ? absl::StrCat(" (SQLSTATE ", state, ")") : "");
-      std::string code = state ? state : "";
-      if (absl::StartsWith(code, "42") && code != "42501") status = absl::InvalidArgumentError(msg);
-      else if (code == "42501") status = absl::PermissionDeniedError(msg);
-      else status = absl::UnavailableError(msg);
+      continue;
     }
+    if (first_done) continue;
+    first_done = true;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) continue;
+    const char* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+    const std::string msg = ResultError(res.get());
+    const std::string code = state ? state : "";
+    if (absl::StartsWith(code, "42") && code != "42501") status = absl::InvalidArgumentError(msg);
+    else if (code == "42501") status = absl::PermissionDeniedError(msg);
+    else status = absl::UnavailableError(msg);
   }
   if (!status.ok()) return status;
   return row;

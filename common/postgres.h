@@ -44,7 +44,19 @@ absl::StatusOr<std::vector<PgEndpoint>> PgEndpoints(const Target& target, absl::
 absl::StatusOr<PgConnPtr> PgConnect(const Target& target, const std::vector<PgEndpoint>& endpoints,
                                    absl::Time deadline, ProbeMode mode, const char* application_name);
 
-// Runs `sql` on a non-blocking connection and returns the first row (empty when none).
+// What a health query's reply may make us hold: its first row is all a verdict needs.
+inline constexpr size_t kMaxPgReplyBytes = size_t{1} << 20;
+inline constexpr size_t kMaxPgReplyRows = 1000;
+
+// Reads from `conn` until a result is ready (PQisBusy false), waiting on its socket until
+// `deadline` (kDeadlineExceeded "timed out <what>"). kResourceExhausted "reply larger than N MiB"
+// as soon as the server makes libpq reserve more than `max_bytes` for one message (libpq itself
+// would allocate whatever length a message claims); kUnavailable when the connection fails.
+absl::Status PgAwaitResult(PGconn* conn, absl::Time deadline, size_t max_bytes, absl::string_view what);
+
+// Runs `sql` on a non-blocking connection and returns the first row (empty when none). Rows are
+// read one at a time; more than kMaxPgReplyRows, or a message over kMaxPgReplyBytes, is
+// kResourceExhausted.
 // Statement errors: kInvalidArgument for SQL errors (class 42 but 42501), kPermissionDenied for
 // 42501, kUnavailable otherwise; messages carry the SQLSTATE.
 absl::StatusOr<std::vector<std::string>> PgQueryRow(PGconn* conn, const std::string& sql, absl::Time deadline);

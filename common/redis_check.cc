@@ -15,6 +15,35 @@
 namespace noshell {
 namespace {
 
+// What a Redis reply may make us hold: replies to AUTH, SELECT, PING and INFO replication are a
+// few KiB. A peer announcing a 2 GB bulk string or a 2-billion-element array is refused as soon as
+// it says so or sends more than this, never buffered.
+constexpr size_t kMaxRedisReplyBytes = size_t{1} << 20;
+constexpr int kMaxRedisArrayElements = 1024;
+
+// hiredis's own reply constructors, with arrays capped: hiredis would calloc whatever count a
+// peer announces. Set on the probing thread when the cap refuses an array.
+thread_local bool t_array_too_large = false;
+void* (*g_create_array)(const redisReadTask*, int) = nullptr;
+
+void* CappedCreateArray(const redisReadTask* task, int elements) {
+  if (elements > kMaxRedisArrayElements) {
+    t_array_too_large = true;
+    return nullptr;  // the reader fails the reply ("out of memory"), which we report as what it is
+  }
+  return g_create_array(task, elements);
+}
+
+redisReplyObjectFunctions* CappedFunctions(const redisReplyObjectFunctions* defaults) {
+  static redisReplyObjectFunctions capped = [defaults] {
+    redisReplyObjectFunctions f = *defaults;
+    g_create_array = f.createArray;
+    f.createArray = &CappedCreateArray;
+    return f;
+  }();
+  return &capped;
+}
+
 RedisReplyView View(const redisReply* r) {
   switch (r->type) {
     case REDIS_REPLY_STATUS: return {RedisReplyKind::kStatus, std::string(r->str, r->len)};
@@ -70,6 +99,9 @@ class RedisCheck : public Check {
     NOSHELL_RETURN_IF_ERROR(stream->WriteAll(wire, deadline));
 
     std::unique_ptr<redisReader, decltype(&redisReaderFree)> reader(redisReaderCreate(), &redisReaderFree);
+    if (reader == nullptr) return absl::ResourceExhaustedError("hiredis: cannot create a reader");
+    reader->fn = CappedFunctions(reader->fn);
+    fed_ = 0;
     for (const auto& cmd : commands) {
       NOSHELL_ASSIGN_OR_RETURN(RedisReplyView reply, ReadReply(reader.get(), stream.get(), deadline));
       absl::Status verdict;
@@ -85,7 +117,12 @@ class RedisCheck : public Check {
   absl::StatusOr<RedisReplyView> ReadReply(redisReader* reader, Stream* stream, absl::Time deadline) {
     for (;;) {
       void* raw = nullptr;
+      t_array_too_large = false;
       if (redisReaderGetReply(reader, &raw) != REDIS_OK) {
+        if (t_array_too_large) {
+          return absl::UnavailableError(
+              absl::StrCat("reply larger than ", kMaxRedisArrayElements, " elements: not a reply to a health check"));
+        }
         return absl::UnavailableError(absl::StrCat("protocol error: ", reader->errstr));
       }
       if (raw != nullptr) {
@@ -99,6 +136,11 @@ class RedisCheck : public Check {
         return n.status();
       }
       if (*n == 0) return absl::UnavailableError("server closed the connection");
+      fed_ += *n;
+      if (fed_ > kMaxRedisReplyBytes) {
+        return absl::UnavailableError(
+            absl::StrCat("reply larger than ", kMaxRedisReplyBytes >> 20, " MiB: not a reply to a health check"));
+      }
       redisReaderFeed(reader, buf, *n);
     }
   }
@@ -106,6 +148,7 @@ class RedisCheck : public Check {
   Target target_;
   CheckOptions options_;
   std::string role_;
+  size_t fed_ = 0;  // reply bytes of this probe so far
 };
 
 }  // namespace

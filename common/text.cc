@@ -89,4 +89,6 @@ std::string TruncateUtf8(absl::string_view s, size_t max_bytes) {
   return std::string(s.substr(0, keep)) + "...";
 }
 
+std::string ForTerminal(absl::string_view s, size_t max_bytes) { return EscapeForTerminal(TruncateUtf8(s, max_bytes)); }
+
 }  // namespace noshell

@@ -28,6 +28,11 @@ std::string EscapeForTerminal(absl::string_view s);
 // At most `max_bytes` of `s`, cut at a character boundary, with "..." appended when cut.
 std::string TruncateUtf8(absl::string_view s, size_t max_bytes);
 
+// What every line we print to a terminal or log goes through: cut to `max_bytes` (a 128 KB
+// argument echoed in an error must not become a 128 KB line), then EscapeForTerminal.
+inline constexpr size_t kMaxMessageBytes = 4096;
+std::string ForTerminal(absl::string_view s, size_t max_bytes = kMaxMessageBytes);
+
 }  // namespace noshell
 
 #endif  // NOSHELL_COMMON_TEXT_H_

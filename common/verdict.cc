@@ -223,12 +223,19 @@ absl::StatusOr<std::optional<HttpHead>> ParseHttpHead(absl::string_view buf) {
   return std::optional<HttpHead>(h);
 }
 
+constexpr size_t kMaxChunkLine = 4096;
+
 absl::StatusOr<std::string> DecodeChunked(absl::string_view body, bool* complete) {
   std::string out;
   *complete = false;
   while (true) {
     size_t eol = body.find("\r\n");
-    if (eol == absl::string_view::npos) return out;
+    if (eol == absl::string_view::npos) {
+      // A chunk-size line (with its extensions) is a few bytes; one that never ends is not HTTP.
+      if (body.size() > kMaxChunkLine) return absl::UnavailableError("malformed chunked encoding: chunk line longer than 4 KiB");
+      return out;
+    }
+    if (eol > kMaxChunkLine) return absl::UnavailableError("malformed chunked encoding: chunk line longer than 4 KiB");
     absl::string_view size_text = body.substr(0, eol);
     size_text = size_text.substr(0, size_text.find(';'));
     uint64_t size = 0;

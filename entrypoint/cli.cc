@@ -22,6 +22,7 @@
 #include "common/openssl_init.h"
 #include "common/redact.h"
 #include "common/target.h"
+#include "common/text.h"
 #include "common/wait.h"
 #include "entrypoint/container_facts.h"
 #include "entrypoint/early_stop.h"
@@ -132,7 +133,7 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     return code;
   };
   if (absl::Status s = flags.Parse(argc, argv, env); !s.ok()) {
-    std::fprintf(stderr, "entrypoint: %s\n", Redactor::Global().Scrub(std::string(s.message())).c_str());
+    std::fprintf(stderr, "entrypoint: %s\n", ForTerminal(Redactor::Global().Scrub(std::string(s.message()))).c_str());
     return kEntrypointUsage;
   }
   if (flags.help()) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -18,6 +19,7 @@
 #include "common/redact.h"
 #include "common/status_macros.h"
 #include "common/target.h"
+#include "common/text.h"
 #include "spdlog/spdlog.h"
 
 namespace noshell {
@@ -68,10 +70,35 @@ std::string FormatElapsed(absl::Duration d) {
   return absl::StrCat(absl::ToInt64Milliseconds(d), "ms");
 }
 
-std::string Truncate(std::string s, size_t max) {
-  if (s.size() <= max) return s;
-  s.resize(max > 3 ? max - 3 : max);
-  return s + "...";
+std::string Truncate(const std::string& s, size_t max) { return TruncateUtf8(s, max); }
+
+// Whether JSON output was asked for, read without the full parser (which may be what failed).
+bool WantsJson(int argc, const char* const* argv, const Env& env) {
+  std::optional<std::string> from_env = env.Get("HEALTHCHECK_FORMAT");
+  bool json = from_env.has_value() && *from_env == "json";
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view a = argv[i];
+    if (a == "--") break;
+    if (a == "--format=json" || (a == "--format" && i + 1 < argc && absl::string_view(argv[i + 1]) == "json")) json = true;
+    if (a == "--format=text" || (a == "--format" && i + 1 < argc && absl::string_view(argv[i + 1]) == "text")) json = false;
+  }
+  return json;
+}
+
+// Bad usage or a bad target: exit 1 with the reasons on stderr and, for --format=json, the same
+// as a document on stdout, so a script that parses stdout always gets JSON.
+int UsageError(const std::vector<std::string>& errors, bool json, absl::Time start) {
+  std::string text;
+  for (const std::string& e : errors) absl::StrAppend(&text, "healthcheck: ", ForTerminal(Redactor::Global().Scrub(e)), "\n");
+  std::fputs(text.c_str(), stderr);
+  if (json) {
+    std::vector<std::string> quoted;
+    for (const std::string& e : errors) quoted.push_back(JsonQuote(TruncateUtf8(Redactor::Global().Scrub(e), 1024)));
+    std::string doc = absl::StrCat("{\"healthy\":false,\"elapsed_ms\":", absl::ToInt64Milliseconds(absl::Now() - start),
+                                   ",\"targets\":[],\"errors\":[", absl::StrJoin(quoted, ","), "]}\n");
+    std::fputs(doc.c_str(), stdout);
+  }
+  return kExitUnhealthy;
 }
 
 }  // namespace
@@ -211,9 +238,10 @@ std::string FormatResults(const std::vector<TargetResult>& results, OutputFormat
   } else {
     size_t shown = 0;
     for (const TargetResult& r : results) {
-      std::string line = absl::StrCat(r.status.ok() ? "ok   " : "FAIL ", r.target, " ", FormatElapsed(r.elapsed));
-      if (!r.status.ok()) absl::StrAppend(&line, ": ", r.status.message());
-      line = Truncate(std::move(line), line_max) + "\n";
+      // Targets and reasons come from arguments and peers: one line each, whatever they hold.
+      std::string line = absl::StrCat(r.status.ok() ? "ok   " : "FAIL ", EscapeForTerminal(r.target), " ", FormatElapsed(r.elapsed));
+      if (!r.status.ok()) absl::StrAppend(&line, ": ", EscapeForTerminal(r.status.message()));
+      line = Truncate(line, line_max) + "\n";
       if (out.size() + line.size() + 40 > kMaxOutputBytes) break;
       out += line;
       ++shown;
@@ -229,18 +257,14 @@ int HealthcheckMain(int argc, const char* const* argv, const Env& env) {
   InitOpenSsl();
   std::string help;
   auto config = ParseHealthcheckArgs(argc, argv, env, &help);
-  if (!config.ok()) {
-    std::string msg = Redactor::Global().Scrub(absl::StrCat("healthcheck: ", config.status().message(), "\n"));
-    std::fputs(msg.c_str(), stderr);
-    return kExitUnhealthy;
-  }
+  if (!config.ok()) return UsageError({std::string(config.status().message())}, WantsJson(argc, argv, env), start);
   if (!help.empty()) {
     std::fputs(help.c_str(), stdout);
     return kExitHealthy;
   }
+  const bool json = config->format == OutputFormat::kJson;
   if (absl::Status s = InitLogging("healthcheck", config->format, config->log_level); !s.ok()) {
-    std::fprintf(stderr, "healthcheck: %s\n", std::string(s.message()).c_str());
-    return kExitUnhealthy;
+    return UsageError({std::string(s.message())}, json, start);
   }
   const absl::Time deadline = start + config->timeout;
   std::vector<std::unique_ptr<Check>> checks;
@@ -258,11 +282,7 @@ int HealthcheckMain(int argc, const char* const* argv, const Env& env) {
     }
     checks.push_back(*std::move(check));
   }
-  if (!errors.empty()) {
-    std::string msg = Redactor::Global().Scrub(absl::StrCat("healthcheck: ", absl::StrJoin(errors, "\nhealthcheck: "), "\n"));
-    std::fputs(msg.c_str(), stderr);
-    return kExitUnhealthy;
-  }
+  if (!errors.empty()) return UsageError(errors, json, start);
   bool abandoned = false;
   std::vector<TargetResult> results = RunChecks(std::move(checks), deadline, &abandoned);
   bool healthy = true;

@@ -164,9 +164,10 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
   auto fail = [&](const absl::Status& s) {
     std::string msg = Redactor::Global().Scrub(std::string(s.message()));
     if (output == OutputFormat::kJson) {
-      std::printf("{\"event\":\"error\",\"exit_code\":%d,\"message\":%s}\n", ExitCodeFor(s), JsonQuote(msg).c_str());
+      std::printf("{\"event\":\"error\",\"exit_code\":%d,\"message\":%s}\n", ExitCodeFor(s),
+                  JsonQuote(TruncateUtf8(msg, kMaxMessageBytes)).c_str());
     }
-    std::fprintf(stderr, "migrate: %s\n", msg.c_str());
+    std::fprintf(stderr, "migrate: %s\n", ForTerminal(msg).c_str());
     std::fflush(stdout);
     return ExitCodeFor(s);
   };
@@ -275,8 +276,8 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
                           ",\"duration_ms\":", absl::ToInt64Milliseconds(e.duration), "}\n");
     } else {
       line = absl::StrCat(e.event, e.version.empty() ? "" : absl::StrCat(" ", e.version),
-                          e.description.empty() ? "" : absl::StrCat(" ", e.description),
-                          e.detail.empty() ? "" : absl::StrCat(" (", e.detail, ")"),
+                          e.description.empty() ? "" : absl::StrCat(" ", EscapeForTerminal(e.description)),
+                          e.detail.empty() ? "" : absl::StrCat(" (", ForTerminal(e.detail), ")"),
                           e.duration > absl::ZeroDuration() ? absl::StrCat(" ", absl::ToInt64Milliseconds(e.duration), "ms") : "",
                           "\n");
     }
@@ -292,12 +293,15 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
   absl::Time next_report = absl::Now() + absl::Seconds(2);
   for (;;) {
     if (g_interrupted.load()) return fail(absl::CancelledError("interrupted while waiting for the database"));
-    auto connected = Database::Connect(*target, std::min(wait_until, absl::Now() + absl::Seconds(10)));
+    // Each attempt gets at least 250 ms, so the last one, at the end of --wait, can still say why.
+    auto connected = Database::Connect(
+        *target, std::min(std::max(wait_until, absl::Now() + absl::Milliseconds(250)), absl::Now() + absl::Seconds(10)));
     if (connected.ok()) {
       db = *std::move(connected);
       break;
     }
-    if (!IsRetryable(connected.status()) || absl::Now() + backoff >= wait_until) {
+    // The last attempt is made at the end of --wait, not one backoff short of it.
+    if (!IsRetryable(connected.status()) || absl::Now() >= wait_until) {
       return fail(absl::Status(absl::IsDeadlineExceeded(connected.status()) ? absl::StatusCode::kUnavailable : connected.status().code(),
                                absl::StrCat("cannot connect to ", target->display, ": ", connected.status().message())));
     }
@@ -305,7 +309,7 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
       spdlog::info("waiting for {}: {}", target->display, std::string(connected.status().message()));
       next_report = absl::Now() + absl::Seconds(5);
     }
-    absl::SleepFor(backoff);
+    absl::SleepFor(std::min(backoff, wait_until - absl::Now()));
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }
   SetActiveSession(db->canceller());

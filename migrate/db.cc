@@ -5,12 +5,11 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/ascii.h"
 #include "common/redact.h"
+#include "common/status_macros.h"
 #include "spdlog/spdlog.h"
 
 namespace noshell {
 namespace {
-
-using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
 }  // namespace
 
@@ -94,54 +93,110 @@ absl::Status Database::Fail(PGresult* res, absl::string_view what) {
                                          last_error_.sqlstate.empty() ? "" : absl::StrCat(" (SQLSTATE ", last_error_.sqlstate, ")")));
 }
 
-absl::Status Database::Exec(const std::string& sql) {
+absl::StatusOr<Database::ResultPtr> Database::Collect(const std::function<absl::Status(const PGresult*)>& on_row,
+                                                     const std::string* copy_data, bool* copy_refused) {
+  ResultPtr keep(nullptr, &PQclear);
+  for (;;) {
+    absl::Status waited = PgAwaitResult(conn_.get(), absl::InfiniteFuture(), kMaxReplyBytes, "from the server");
+    if (!waited.ok()) {
+      last_error_ = SqlError();
+      last_error_.message = Redactor::Global().Scrub(waited.message());
+      if (absl::IsUnavailable(waited)) return absl::UnavailableError(absl::StrCat("connection lost: ", last_error_.message));
+      return absl::AbortedError(last_error_.message);  // a reply over the cap: this session is done
+    }
+    PGresult* r = PQgetResult(conn_.get());
+    if (r == nullptr) break;
+    ResultPtr res(r, &PQclear);
+    switch (PQresultStatus(r)) {
+      case PGRES_SINGLE_TUPLE:
+        if (on_row != nullptr) NOSHELL_RETURN_IF_ERROR(on_row(r));
+        continue;
+      case PGRES_COPY_IN:
+        if (copy_data != nullptr) {
+          if (PQputCopyData(conn_.get(), copy_data->data(), static_cast<int>(copy_data->size())) != 1) {
+            PQputCopyEnd(conn_.get(), "client could not send the data");
+          } else {
+            PQputCopyEnd(conn_.get(), nullptr);
+          }
+        } else {
+          PQputCopyEnd(conn_.get(), "COPY FROM stdin needs inline data; it cannot be sent with the whole file");
+          if (copy_refused != nullptr) *copy_refused = true;
+        }
+        continue;
+      case PGRES_COPY_OUT: {  // COPY ... TO stdout in a file sent whole: rows have nowhere to go
+        char* buf = nullptr;
+        while (PQgetCopyData(conn_.get(), &buf, 0) > 0) PQfreemem(buf);
+        continue;
+      }
+      default:
+        // PQexec's rule: the first error, else the last result.
+        if (keep == nullptr || PQresultStatus(keep.get()) != PGRES_FATAL_ERROR) keep = std::move(res);
+    }
+  }
+  return keep;
+}
+
+absl::Status Database::Send(const std::string& sql, const std::vector<std::string>* params) {
   canceller_->AwaitDelivered(kCancelDelivery);
-  ResultPtr res(PQexec(conn_.get(), sql.c_str()), &PQclear);
-  // PQexec returns the last result of a multi-statement string; earlier errors stop it there.
-  ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) return absl::OkStatus();
-  if (st == PGRES_COPY_IN) {
-    PQputCopyEnd(conn_.get(), "COPY FROM stdin needs inline data; it cannot be sent with the whole file");
-    while (PGresult* r = PQgetResult(conn_.get())) PQclear(r);
-    return absl::AbortedError("COPY FROM stdin cannot run from a whole-file statement");
+  int sent = 0;
+  if (params == nullptr) {
+    sent = PQsendQuery(conn_.get(), sql.c_str());
+  } else {
+    std::vector<const char*> values;
+    for (const std::string& p : *params) values.push_back(p.c_str());
+    sent = PQsendQueryParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                             nullptr, 0);
+  }
+  if (sent != 1) return Fail(nullptr, "statement not sent");
+  // Rows one at a time: they are dropped (a migration's SELECT) or counted against the cap (our
+  // own queries), so no reply is ever held whole in memory.
+  PQsetSingleRowMode(conn_.get());
+  return absl::OkStatus();
+}
+
+absl::Status Database::Exec(const std::string& sql) {
+  NOSHELL_RETURN_IF_ERROR(Send(sql, nullptr));
+  bool copy_refused = false;
+  NOSHELL_ASSIGN_OR_RETURN(ResultPtr res, Collect(nullptr, nullptr, &copy_refused));
+  ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_EMPTY_QUERY;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+    if (copy_refused) return absl::AbortedError("COPY FROM stdin cannot run from a whole-file statement");
+    return absl::OkStatus();
   }
   return Fail(res.get(), "statement failed");
 }
 
 absl::StatusOr<std::vector<Row>> Database::Query(const std::string& sql, const std::vector<std::string>& params) {
-  std::vector<const char*> values;
-  for (const std::string& p : params) values.push_back(p.c_str());
-  canceller_->AwaitDelivered(kCancelDelivery);
-  ResultPtr res(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                             nullptr, nullptr, 0),
-                &PQclear);
+  NOSHELL_RETURN_IF_ERROR(Send(sql, &params));
+  std::vector<Row> rows;
+  size_t bytes = 0;
+  auto on_row = [&](const PGresult* r) -> absl::Status {
+    Row row;
+    for (int c = 0; c < PQnfields(r); ++c) {
+      bytes += static_cast<size_t>(PQgetlength(r, 0, c));
+      row.emplace_back(PQgetvalue(r, 0, c));
+    }
+    if (bytes > kMaxQueryBytes) {
+      last_error_ = SqlError();
+      last_error_.message = absl::StrCat("reply larger than ", kMaxQueryBytes >> 20, " MiB");
+      return absl::AbortedError(absl::StrCat("query failed: ", last_error_.message));
+    }
+    rows.push_back(std::move(row));
+    return absl::OkStatus();
+  };
+  NOSHELL_ASSIGN_OR_RETURN(ResultPtr res, Collect(on_row, nullptr, nullptr));
   ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Fail(res.get(), "query failed");
-  std::vector<Row> rows;
-  for (int r = 0; r < PQntuples(res.get()); ++r) {
-    Row row;
-    for (int c = 0; c < PQnfields(res.get()); ++c) row.emplace_back(PQgetvalue(res.get(), r, c));
-    rows.push_back(std::move(row));
-  }
   return rows;
 }
 
 absl::Status Database::Run(const Statement& statement) {
   if (!statement.copy_data.has_value()) return Exec(statement.sql);
-  canceller_->AwaitDelivered(kCancelDelivery);
-  ResultPtr res(PQexec(conn_.get(), statement.sql.c_str()), &PQclear);
-  if (!res || PQresultStatus(res.get()) != PGRES_COPY_IN) return Fail(res.get(), "COPY failed");
-  const std::string& data = *statement.copy_data;
-  if (PQputCopyData(conn_.get(), data.data(), static_cast<int>(data.size())) != 1 ||
-      PQputCopyEnd(conn_.get(), nullptr) != 1) {
-    return Fail(nullptr, "COPY failed");
-  }
-  absl::Status status = absl::OkStatus();
-  while (PGresult* r = PQgetResult(conn_.get())) {
-    ResultPtr owned(r, &PQclear);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && status.ok()) status = Fail(r, "COPY failed");
-  }
-  return status;
+  NOSHELL_RETURN_IF_ERROR(Send(statement.sql, nullptr));
+  NOSHELL_ASSIGN_OR_RETURN(ResultPtr res, Collect(nullptr, &*statement.copy_data, nullptr));
+  ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK) return Fail(res.get(), "COPY failed");
+  return absl::OkStatus();
 }
 
 }  // namespace noshell

@@ -4,6 +4,7 @@
 #define NOSHELL_MIGRATE_DB_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,7 +62,8 @@ class Database {
   ~Database();
 
   // Runs SQL (one or many statements). On a server error returns kAborted with the text of
-  // `last_error()`; connection loss is kUnavailable.
+  // `last_error()`; connection loss is kUnavailable; a reply over 64 MiB is kAborted. Rows that
+  // statements return are read one at a time and dropped.
   absl::Status Exec(const std::string& sql);
   // One statement with $1.. text parameters; returns all rows.
   absl::StatusOr<std::vector<Row>> Query(const std::string& sql, const std::vector<std::string>& params = {});
@@ -78,8 +80,21 @@ class Database {
   PGconn* conn() { return conn_.get(); }
 
  private:
+  using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+  // What any one reply may make us hold (a message, or our own query's rows): a hostile or broken
+  // server cannot drive memory up without bound.
+  static constexpr size_t kMaxReplyBytes = size_t{64} << 20;
+  // The rows of our own queries (the history table of thousands of migrations is a few MiB).
+  static constexpr size_t kMaxQueryBytes = size_t{16} << 20;
+
   explicit Database(PgConnPtr conn);
   absl::Status Fail(PGresult* res, absl::string_view what);
+  // Sends `sql` (with `params` when given) in single-row mode.
+  absl::Status Send(const std::string& sql, const std::vector<std::string>* params);
+  // Waits for the results of what was sent: the first error, else the last result. Rows go to
+  // `on_row`, or are dropped; COPY FROM stdin gets `copy_data` (or is refused, `*copy_refused`).
+  absl::StatusOr<ResultPtr> Collect(const std::function<absl::Status(const PGresult*)>& on_row, const std::string* copy_data,
+                                    bool* copy_refused);
 
   PgConnPtr conn_;
   SqlError last_error_;

@@ -114,7 +114,7 @@ def pg_huge_row(conn):
     pg_login_ok(conn)
     pg_read_message(conn)
     conn.sendall(pg_msg(b"T", struct.pack("!H", 1) + b"x\0" + struct.pack("!IhIhih", 0, 0, 25, -1, -1, 0)))
-    conn.sendall(b"D" + struct.pack("!IHI", 0x7FFFFFF0, 1, 0x7FFFFFE0))
+    conn.sendall(b"D" + struct.pack("!IHI", 0x10000000, 1, 0x0FFFFFF0))  # a 256 MB row
     block = b"A" * 65536
     while True:
         conn.sendall(block)

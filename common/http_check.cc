@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
+#include "common/redact.h"
 #include "common/status_macros.h"
 #include "common/url.h"
 #include "common/verdict.h"
@@ -34,8 +35,10 @@ class HttpCheck : public Check {
     std::string req = absl::StrCat("GET ", target_.request, " HTTP/1.1\r\nHost: ", host_header,
                                    "\r\nUser-Agent: noshell-healthcheck\r\nAccept: */*\r\nConnection: close\r\n");
     if (!target_.user.empty() || target_.password.has_value()) {
-      absl::StrAppend(&req, "Authorization: Basic ",
-                      absl::Base64Escape(absl::StrCat(target_.user, ":", target_.password.value_or(""))), "\r\n");
+      const std::string credentials = absl::Base64Escape(absl::StrCat(target_.user, ":", target_.password.value_or("")));
+      // A server that echoes the request (in a reason phrase, an error page) must not print it.
+      Redactor::Global().Add(credentials);
+      absl::StrAppend(&req, "Authorization: Basic ", credentials, "\r\n");
     }
     req += "\r\n";
     NOSHELL_RETURN_IF_ERROR(stream->WriteAll(req, deadline));

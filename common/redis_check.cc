@@ -2,6 +2,7 @@
 // pipelined in one round trip. hiredis 0.14 has no TLS, so hiredis only formats commands and parses
 // replies (its reader does no I/O); the bytes go over our own plain or TLS Stream.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,52 +10,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
+#include "common/redis_reply.h"
 #include "common/status_macros.h"
 #include "common/verdict.h"
 
 namespace noshell {
 namespace {
-
-// What a Redis reply may make us hold: replies to AUTH, SELECT, PING and INFO replication are a
-// few KiB. A peer announcing a 2 GB bulk string or a 2-billion-element array is refused as soon as
-// it says so or sends more than this, never buffered.
-constexpr size_t kMaxRedisReplyBytes = size_t{1} << 20;
-constexpr int kMaxRedisArrayElements = 1024;
-
-// hiredis's own reply constructors, with arrays capped: hiredis would calloc whatever count a
-// peer announces. Set on the probing thread when the cap refuses an array.
-thread_local bool t_array_too_large = false;
-void* (*g_create_array)(const redisReadTask*, int) = nullptr;
-
-void* CappedCreateArray(const redisReadTask* task, int elements) {
-  if (elements > kMaxRedisArrayElements) {
-    t_array_too_large = true;
-    return nullptr;  // the reader fails the reply ("out of memory"), which we report as what it is
-  }
-  return g_create_array(task, elements);
-}
-
-redisReplyObjectFunctions* CappedFunctions(const redisReplyObjectFunctions* defaults) {
-  static redisReplyObjectFunctions capped = [defaults] {
-    redisReplyObjectFunctions f = *defaults;
-    g_create_array = f.createArray;
-    f.createArray = &CappedCreateArray;
-    return f;
-  }();
-  return &capped;
-}
-
-RedisReplyView View(const redisReply* r) {
-  switch (r->type) {
-    case REDIS_REPLY_STATUS: return {RedisReplyKind::kStatus, std::string(r->str, r->len)};
-    case REDIS_REPLY_ERROR: return {RedisReplyKind::kError, std::string(r->str, r->len)};
-    case REDIS_REPLY_STRING: return {RedisReplyKind::kString, std::string(r->str, r->len)};
-    case REDIS_REPLY_INTEGER: return {RedisReplyKind::kInteger, absl::StrCat(r->integer)};
-    case REDIS_REPLY_NIL: return {RedisReplyKind::kNil, "(nil)"};
-    case REDIS_REPLY_ARRAY: return {RedisReplyKind::kArray, "(array)"};
-    default: return {RedisReplyKind::kOther, "(unknown reply type)"};
-  }
-}
 
 class RedisCheck : public Check {
  public:
@@ -98,12 +59,9 @@ class RedisCheck : public Check {
     }
     NOSHELL_RETURN_IF_ERROR(stream->WriteAll(wire, deadline));
 
-    std::unique_ptr<redisReader, decltype(&redisReaderFree)> reader(redisReaderCreate(), &redisReaderFree);
-    if (reader == nullptr) return absl::ResourceExhaustedError("hiredis: cannot create a reader");
-    reader->fn = CappedFunctions(reader->fn);
-    fed_ = 0;
+    RedisReplyReader reader;
     for (const auto& cmd : commands) {
-      NOSHELL_ASSIGN_OR_RETURN(RedisReplyView reply, ReadReply(reader.get(), stream.get(), deadline));
+      NOSHELL_ASSIGN_OR_RETURN(RedisReplyView reply, ReadReply(&reader, stream.get(), deadline));
       absl::Status verdict;
       if (cmd[0] == "PING") verdict = RedisPingVerdict(reply, options_.mode);
       else if (cmd[0] == "INFO") verdict = RedisRoleVerdict(reply.text, role_);
@@ -114,21 +72,10 @@ class RedisCheck : public Check {
   }
 
  private:
-  absl::StatusOr<RedisReplyView> ReadReply(redisReader* reader, Stream* stream, absl::Time deadline) {
+  absl::StatusOr<RedisReplyView> ReadReply(RedisReplyReader* reader, Stream* stream, absl::Time deadline) {
     for (;;) {
-      void* raw = nullptr;
-      t_array_too_large = false;
-      if (redisReaderGetReply(reader, &raw) != REDIS_OK) {
-        if (t_array_too_large) {
-          return absl::UnavailableError(
-              absl::StrCat("reply larger than ", kMaxRedisArrayElements, " elements: not a reply to a health check"));
-        }
-        return absl::UnavailableError(absl::StrCat("protocol error: ", reader->errstr));
-      }
-      if (raw != nullptr) {
-        std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw), &freeReplyObject);
-        return View(reply.get());
-      }
+      NOSHELL_ASSIGN_OR_RETURN(std::optional<RedisReplyView> reply, reader->Next());
+      if (reply.has_value()) return *std::move(reply);
       char buf[16384];
       absl::StatusOr<size_t> n = stream->Read(buf, sizeof buf, deadline);
       if (!n.ok()) {
@@ -136,19 +83,13 @@ class RedisCheck : public Check {
         return n.status();
       }
       if (*n == 0) return absl::UnavailableError("server closed the connection");
-      fed_ += *n;
-      if (fed_ > kMaxRedisReplyBytes) {
-        return absl::UnavailableError(
-            absl::StrCat("reply larger than ", kMaxRedisReplyBytes >> 20, " MiB: not a reply to a health check"));
-      }
-      redisReaderFeed(reader, buf, *n);
+      NOSHELL_RETURN_IF_ERROR(reader->Feed(absl::string_view(buf, *n)));
     }
   }
 
   Target target_;
   CheckOptions options_;
   std::string role_;
-  size_t fed_ = 0;  // reply bytes of this probe so far
 };
 
 }  // namespace

@@ -24,6 +24,8 @@ if [ "$build_only" = 0 ]; then
     # real servers and peer tools for integration tests and benchmarks
     postgresql-15 postgresql-client-15 redis-server redis-tools pgbouncer
     openssl ca-certificates python3 hyperfine procps util-linux tini
+    # fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
+    clang libclang-rt-14-dev
     # container tests (tests/containers): podman with runc, a real compose implementation
     # (docker-compose, talking to podman's Docker API socket), debootstrap for a local Debian 12
     # base image

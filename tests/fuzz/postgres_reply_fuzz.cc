@@ -1,0 +1,16 @@
+// Fuzzes what we parse of PostgreSQL's answers ourselves: libpq error texts (SQLSTATE, severity)
+// and the first message after our startup packet (pg_isready-style pings).
+#include <cstdint>
+#include <string>
+
+#include "common/verdict.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string bytes(reinterpret_cast<const char*>(data), size);
+  noshell::PgError e = noshell::ParsePgError(bytes);
+  (void)noshell::PgConnectVerdict(e, noshell::ProbeMode::kReadiness);
+  (void)noshell::PgPingVerdict(bytes, noshell::ProbeMode::kReadiness);
+  (void)noshell::PgPingVerdict(bytes, noshell::ProbeMode::kLiveness);
+  (void)noshell::PgTruthy(bytes);
+  return 0;
+}

@@ -8,9 +8,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace noshell {
 namespace {
@@ -36,7 +38,30 @@ std::string RandomSuffix() {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
+// Temp files of StagedFiles alive now, for RemovePendingStagedFiles.
+absl::Mutex g_pending_mu(absl::kConstInit);
+std::set<std::string>* g_pending ABSL_GUARDED_BY(g_pending_mu) = nullptr;
+
+void Track(const std::string& tmp) {
+  absl::MutexLock lock(&g_pending_mu);
+  if (g_pending == nullptr) g_pending = new std::set<std::string>();
+  g_pending->insert(tmp);
+}
+
+void Untrack(const std::string& tmp) {
+  absl::MutexLock lock(&g_pending_mu);
+  if (g_pending != nullptr) g_pending->erase(tmp);
+}
+
 }  // namespace
+
+void RemovePendingStagedFiles() {
+  if (!g_pending_mu.TryLock()) return;
+  if (g_pending != nullptr) {
+    for (const std::string& tmp : *g_pending) unlink(tmp.c_str());
+  }
+  g_pending_mu.Unlock();
+}
 
 absl::Status FileErrnoStatus(int err, absl::string_view context) {
   std::string msg = absl::StrCat(context, ": ", std::strerror(err));
@@ -96,7 +121,9 @@ absl::StatusOr<StagedFile> StagedFile::Write(const std::string& path, absl::stri
     if (fd < 0 && errno != EEXIST) return FileErrnoStatus(errno, context);
   }
   if (fd < 0) return FileErrnoStatus(EEXIST, context);
+  Track(tmp);
   auto fail = [&](int err) {
+    Untrack(tmp);
     close(fd);
     unlink(tmp.c_str());
     return FileErrnoStatus(err, context);
@@ -114,23 +141,25 @@ absl::StatusOr<StagedFile> StagedFile::Write(const std::string& path, absl::stri
   if (close(fd) != 0) {
     int err = errno;
     unlink(tmp.c_str());
+    Untrack(tmp);
     return FileErrnoStatus(err, context);
   }
   return StagedFile(path, tmp);
 }
 
 StagedFile::~StagedFile() {
-  if (!tmp_.empty()) unlink(tmp_.c_str());
+  if (tmp_.empty()) return;
+  unlink(tmp_.c_str());
+  Untrack(tmp_);
 }
 
 absl::Status StagedFile::Commit() {
-  if (rename(tmp_.c_str(), path_.c_str()) != 0) {
-    int err = errno;
-    unlink(tmp_.c_str());
-    tmp_.clear();
-    return FileErrnoStatus(err, absl::StrCat("write ", path_));
-  }
+  const int rc = rename(tmp_.c_str(), path_.c_str());
+  const int err = errno;
+  if (rc != 0) unlink(tmp_.c_str());
+  Untrack(tmp_);
   tmp_.clear();
+  if (rc != 0) return FileErrnoStatus(err, absl::StrCat("write ", path_));
   return absl::OkStatus();
 }
 

@@ -49,6 +49,11 @@ class StagedFile {
   std::string path_, tmp_;
 };
 
+// Removes the temp files of every StagedFile not yet committed or destroyed: for a process about
+// to _exit (a stop signal) so that nothing half-done is left beside a destination. Never blocks:
+// if another thread is registering a file at that instant, it does nothing.
+void RemovePendingStagedFiles();
+
 }  // namespace noshell
 
 #endif  // NOSHELL_COMMON_FILE_H_

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "absl/time/clock.h"
+#include "common/file.h"
 #include "migrate/cli.h"
 #include "spdlog/spdlog.h"
 
@@ -28,6 +29,7 @@ sigset_t StopSignals() {
 [[noreturn]] void ExitBySignal(int sig, const char* why) {
   spdlog::warn("stopped by {} {}; the app was not started", sig == SIGINT ? "SIGINT" : "SIGTERM", why);
   spdlog::default_logger()->flush();
+  RemovePendingStagedFiles();  // rendered templates not yet renamed into place
   _exit(128 + sig);
 }
 

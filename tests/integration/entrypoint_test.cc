@@ -468,7 +468,15 @@ TEST(EntrypointPid1Test, TermOrIntBeforeTheAppStartsEndsAtOnce) {
     std::vector<std::string> args;
     int sig;
   };
+  // Rendering: eight copies of a 5 MB template take a few seconds.
+  std::string big;
+  for (int i = 0; i < 160000; ++i) big += "v=$((1+2*3-4/2)) ${A:-${B:-x}}\n";
+  WriteFile(dir.Join("big.tmpl"), big);
+  std::vector<std::string> rendering;
+  for (int i = 0; i < 8; ++i) rendering.push_back(absl::StrCat("--template=", dir.Join("big.tmpl"), ":", dir.Join("big.out"), i));
+  rendering.insert(rendering.end(), {"--", kApp, "exit", "0"});
   const std::vector<Phase> phases = {
+      {"rendering", rendering, SIGTERM},
       {"waiting", {"--wait=tcp://127.0.0.1:1", "--timeout=60s", "--", kApp, "exit", "0"}, SIGTERM},
       {"waiting", {absl::StrCat("--wait=postgres://app:pw@127.0.0.1:", hole.port(), "/app"), "--", kApp, "exit", "0"}, SIGINT},
       {"pre-start", {"--pre-start=/bin/sleep 30", "--", kApp, "exit", "0"}, SIGTERM},
@@ -485,6 +493,10 @@ TEST(EntrypointPid1Test, TermOrIntBeforeTheAppStartsEndsAtOnce) {
     EXPECT_LT(absl::Now() - sent, absl::Seconds(1)) << phase.name;
   }
   EXPECT_THAT(ReadFile(dir.Join("out")), HasSubstr("stopped by SIGTERM before the app started"));
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("big.out0"))) << "nothing rendered is put in place";
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << "left behind: " << e.path();
+  }
   EXPECT_THAT(ReadFile(dir.Join("out")), HasSubstr("during pre-start command /bin/sleep"));
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/url.h"
 
 namespace noshell {
 
@@ -73,23 +74,19 @@ std::string RedactQuery(absl::string_view query, bool (*is_secret)(absl::string_
 
 std::string RedactUrl(absl::string_view url, size_t scheme_end) {
   const size_t auth_start = scheme_end + 3;
-  size_t auth_end = url.find_first_of("/?#", auth_start);
-  if (auth_end == absl::string_view::npos) auth_end = url.size();
-  absl::string_view authority = url.substr(auth_start, auth_end - auth_start);
+  const UrlParts parts = SplitAfterScheme(url.substr(auth_start));
   std::string out(url.substr(0, auth_start));
-  size_t at = authority.rfind('@');
-  if (at != absl::string_view::npos) {
-    absl::string_view userinfo = authority.substr(0, at);
-    size_t colon = userinfo.find(':');
+  if (parts.has_userinfo) {
+    size_t colon = parts.userinfo.find(':');
     if (colon != absl::string_view::npos) {
-      absl::StrAppend(&out, userinfo.substr(0, colon + 1), kRedacted);
+      absl::StrAppend(&out, parts.userinfo.substr(0, colon + 1), kRedacted);
     } else {
-      absl::StrAppend(&out, userinfo);
+      absl::StrAppend(&out, parts.userinfo);
     }
-    absl::StrAppend(&out, authority.substr(at));
-  } else {
-    absl::StrAppend(&out, authority);
+    absl::StrAppend(&out, "@");
   }
+  absl::StrAppend(&out, parts.hostport);
+  const size_t auth_end = url.size() - parts.rest.size();
   absl::string_view rest = url.substr(auth_end);
   size_t q = rest.find('?');
   if (q == absl::string_view::npos) {

@@ -36,16 +36,28 @@ bool IsOwnOption(TargetKind kind, absl::string_view key) {
 void RegisterUrlPassword(absl::string_view text) {
   size_t sep = text.find("://");
   if (sep == absl::string_view::npos) return;
-  absl::string_view rest = text.substr(sep + 3);
-  absl::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  size_t at = authority.rfind('@');
-  if (at == absl::string_view::npos) return;
-  absl::string_view userinfo = authority.substr(0, at);
-  size_t colon = userinfo.find(':');
-  if (colon == absl::string_view::npos) return;
-  absl::string_view raw = userinfo.substr(colon + 1);
+  const UrlParts parts = SplitAfterScheme(text.substr(sep + 3));
+  size_t colon = parts.userinfo.find(':');
+  if (!parts.has_userinfo || colon == absl::string_view::npos) return;
+  absl::string_view raw = parts.userinfo.substr(colon + 1);
   Redactor::Global().Add(raw);
   if (auto decoded = PercentDecode(raw); decoded.ok()) Redactor::Global().Add(*decoded);
+}
+
+// Values of secret-looking query parameters (?token=..., ?api_key=...), as written and decoded:
+// an HTTP server may echo its request line back in an error.
+void RegisterQuerySecrets(absl::string_view text) {
+  size_t q = text.find('?');
+  if (q == absl::string_view::npos) return;
+  absl::string_view query = text.substr(q + 1);
+  query = query.substr(0, query.find('#'));
+  for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    size_t eq = pair.find('=');
+    if (eq == absl::string_view::npos || !IsSecretKey(pair.substr(0, eq))) continue;
+    absl::string_view raw = pair.substr(eq + 1);
+    Redactor::Global().Add(raw);
+    if (auto decoded = PercentDecode(raw, true); decoded.ok()) Redactor::Global().Add(*decoded);
+  }
 }
 
 absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
@@ -178,6 +190,7 @@ absl::Status ParseRedis(absl::string_view text, const Env& env, const Url& url, 
     t->password = *pw;
   } else {
     Redactor::Global().Add(*t->password);
+    RegisterUrlPassword(text);  // as written, too: %-encoded forms show up in echoed requests
   }
   absl::string_view db = absl::StripPrefix(url.path, "/");
   if (auto it = t->options.find("db"); it != t->options.end()) db = it->second;
@@ -316,6 +329,7 @@ absl::StatusOr<Target> ParseTarget(absl::string_view text, const Env& env) {
       t.user = url->user;
       t.password = url->password;
       if (t.password.has_value()) Redactor::Global().Add(*t.password);
+      RegisterQuerySecrets(text);
       t.display = RedactTarget(text);
       break;
     case TargetKind::kPostgres:

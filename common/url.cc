@@ -18,6 +18,21 @@ int HexValue(char c) {
 
 }  // namespace
 
+UrlParts SplitAfterScheme(absl::string_view s) {
+  UrlParts p;
+  const size_t query = s.find_first_of("?#");
+  const size_t at = s.substr(0, query).rfind('@');
+  if (at != absl::string_view::npos) {
+    p.has_userinfo = true;
+    p.userinfo = s.substr(0, at);
+    s.remove_prefix(at + 1);
+  }
+  const size_t end = s.find_first_of("/?#");
+  p.hostport = s.substr(0, end);
+  p.rest = end == absl::string_view::npos ? absl::string_view() : s.substr(end);
+  return p;
+}
+
 absl::StatusOr<std::string> PercentDecode(absl::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
@@ -61,14 +76,12 @@ absl::StatusOr<Url> ParseUrl(absl::string_view text) {
     url.fragment = std::string(rest.substr(hash + 1));
     rest = rest.substr(0, hash);
   }
-  size_t auth_end = rest.find_first_of("/?");
-  absl::string_view authority = rest.substr(0, auth_end);
-  absl::string_view path_query = auth_end == absl::string_view::npos ? "" : rest.substr(auth_end);
+  const UrlParts parts = SplitAfterScheme(rest);
+  absl::string_view authority = parts.hostport;
+  absl::string_view path_query = parts.rest;
 
-  size_t at = authority.rfind('@');
-  if (at != absl::string_view::npos) {
-    absl::string_view userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
+  if (parts.has_userinfo) {
+    absl::string_view userinfo = parts.userinfo;
     size_t colon = userinfo.find(':');
     auto user = PercentDecode(userinfo.substr(0, colon));
     if (!user.ok()) return absl::InvalidArgumentError("user name: " + std::string(user.status().message()));

@@ -24,6 +24,17 @@ struct Url {
   std::string fragment;
 };
 
+// What follows "scheme://": userinfo, host[:port] and the rest ("/path?query#fragment"). The
+// userinfo ends at the last '@' before any '?' or '#', so a password holding a raw '/' (not
+// %-encoded, as people do write) is still taken for the password, never for a path.
+struct UrlParts {
+  bool has_userinfo = false;
+  absl::string_view userinfo;  // "user:password", as written
+  absl::string_view hostport;
+  absl::string_view rest;
+};
+UrlParts SplitAfterScheme(absl::string_view after_scheme);
+
 // Parses "scheme://[user[:password]@]host[:port][/path][?query][#fragment]". Errors are
 // kInvalidArgument and never contain the password.
 absl::StatusOr<Url> ParseUrl(absl::string_view text);

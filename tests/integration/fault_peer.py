@@ -162,6 +162,14 @@ def http_endless(prefix, unit):
     return serve
 
 
+def http_echo(conn):
+    """Echoes the request (Authorization header included) in its reason phrase and body."""
+    request = conn.recv(65536).replace(b"\r\n", b" | ")
+    conn.sendall(b"HTTP/1.1 401 " + request[:2000] + b"\r\nContent-Length: " + str(len(request)).encode()
+                 + b"\r\n\r\n" + request)
+    hang(conn)
+
+
 def close(conn):
     conn.close()
 
@@ -213,6 +221,7 @@ BEHAVIOURS = {
     "http-endless-head": http_endless(b"HTTP/1.1 200 OK\r\n", b"X-Filler: aaaaaaaaaaaaaaaa\r\n"),
     "http-endless-chunk-ext": http_endless(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;", b"e"),
     "http-endless-chunk-size": http_endless(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"0"),
+    "http-echo": http_echo,
     "http-endless-body": http_endless(b"HTTP/1.1 200 OK\r\n\r\n", b"body "),
     "http-bad-reason": http_response(b"HTTP/1.1 503 \xff\x1b[31mred\x01 " + "\u00e9".encode() * 5000
                                      + b"\r\nContent-Length: 0\r\n\r\n"),

@@ -71,5 +71,12 @@ TEST(RedactTest, HideQuotedValuesKeepsKeywordsOnly) {
   EXPECT_EQ(HideQuotedValues("unterminated \"quote"), "unterminated \"(hidden)\"");
 }
 
+
+// A password written with a raw '/' (not %-encoded) is still the password, not a path.
+TEST(RedactTest, PasswordWithRawSlashIsHidden) {
+  EXPECT_EQ(RedactTarget("postgres://app:pa/ss@db:5432/app"), "postgres://app:***@db:5432/app");
+  EXPECT_EQ(RedactTarget("redis://:a/b/c@cache:6379/0?x=1"), "redis://:***@cache:6379/0?x=1");
+}
+
 }  // namespace
 }  // namespace noshell

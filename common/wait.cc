@@ -64,12 +64,13 @@ absl::Status WaitForAll(std::vector<std::unique_ptr<Check>> checks, absl::Time d
   shared->progress = progress;
   const size_t n = checks.size();
   for (auto& check : checks) {
-    std::thread([shared, c = std::move(check), deadline, options] {
+    std::thread([shared, c = std::move(check), deadline, options]() mutable {
       auto report = [&shared](const WaitProgress& p) {
         absl::MutexLock lock(&shared->mu);
         if (shared->progress && !shared->stop.load()) shared->progress(p);
       };
       absl::Status s = WaitFor(*c, deadline, options, Clock::Real(), report, &shared->stop);
+      c.reset();  // its sockets and TLS sessions go before it reports done
       absl::MutexLock lock(&shared->mu);
       ++shared->done;
       if (!s.ok() && !absl::IsCancelled(s) && shared->first_error.ok()) {

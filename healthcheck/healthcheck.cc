@@ -179,11 +179,14 @@ std::vector<TargetResult> RunChecks(std::vector<std::unique_ptr<Check>> checks, 
   std::vector<std::string> names;
   for (size_t i = 0; i < checks.size(); ++i) {
     names.push_back(checks[i]->Describe());
-    std::thread([shared, i, check = std::move(checks[i]), deadline, start] {
+    std::thread([shared, i, check = std::move(checks[i]), deadline, start]() mutable {
       absl::Status s = check->Probe(deadline);
       TargetResult r{check->Describe(),
                      s.ok() ? s : absl::Status(s.code(), Redactor::Global().Scrub(s.message())),
                      absl::Now() - start};
+      // Everything the probe holds (sockets, TLS sessions) goes before it reports: once all have
+      // reported, the process may exit.
+      check.reset();
       absl::MutexLock lock(&shared->mu);
       shared->results[i] = std::move(r);
       ++shared->done;

@@ -57,6 +57,15 @@ TEST_F(HealthcheckTest, PostgresAndRedisHealthy) {
   EXPECT_EQ(r.err, "");
 }
 
+// Hostile-test W2: a host list where a host has no port (the README's own postgres://h1,h2/db)
+// was refused with invalid port "". An empty port is libpq's default, 5432: nothing listens
+// there, so the first host fails and the second, with its port, answers.
+TEST_F(HealthcheckTest, MultiHostUrlWithADefaultPort) {
+  RunResult r = Hc({absl::StrCat("postgres://app:apppass@127.0.0.2,127.0.0.1:", pg_->port(), "/app")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("ok   postgres://app@127.0.0.2,127.0.0.1:", pg_->port(), "/app ")));
+}
+
 TEST_F(HealthcheckTest, WrongPasswordIsUnhealthy) {
   RunResult r = Hc({absl::StrCat("postgres://app:wrongpass@127.0.0.1:", pg_->port(), "/app")});
   EXPECT_EQ(r.exit_code, 1);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 #include <fstream>
@@ -510,6 +511,31 @@ TEST(EntrypointPid1Test, TermOrIntBeforeTheAppStartsEndsAtOnce) {
     EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << "left behind: " << e.path();
   }
   EXPECT_THAT(ReadFile(dir.Join("out")), HasSubstr("during pre-start command /bin/sleep"));
+}
+
+// The secrets phase: 30 000 X_FILE variables take a moment to read; TERM as soon as the first is
+// logged ends entrypoint with 143 and the app never starts.
+TEST(EntrypointPid1Test, TermWhileReadingSecretsEndsAtOnce) {
+  TempDir dir;
+  WriteFile(dir.Join("secret"), "a-secret-value\n");
+  RunOptions o;
+  for (int i = 0; i < 30000; ++i) o.env[absl::StrCat("S", i, "_FILE")] = dir.Join("secret");
+  std::vector<std::string> argv = AsPid1({"--", "/usr/bin/touch", dir.Join("app-ran")});
+  argv.erase(std::find(argv.begin(), argv.end(), std::string("--log-level=warn")));  // the secret lines show progress
+  Process p(argv, o, dir.Join("out"));
+  pid_t init = Pid1Of(p.pid());
+  ASSERT_GT(init, 0);
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (ReadFile(dir.Join("out")).find("secret S") == std::string::npos && absl::Now() < deadline) {
+    absl::SleepFor(absl::Microseconds(200));
+  }
+  ASSERT_LT(absl::Now(), deadline) << ReadFile(dir.Join("out"));
+  absl::Time sent = absl::Now();
+  kill(init, SIGTERM);
+  EXPECT_EQ(p.Wait(), 128 + SIGTERM) << ReadFile(dir.Join("out")).substr(0, 2000);
+  EXPECT_LT(absl::Now() - sent, absl::Seconds(1));
+  EXPECT_THAT(ReadFile(dir.Join("out")), HasSubstr("stopped by SIGTERM before the app started"));
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("app-ran")));
 }
 
 // Hostile-test W5: option handling.

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -327,44 +328,40 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
 
   // 6. First-start and pre-start commands, in order, as the app's user.
   for (const auto& [k, v] : vars) run.env.push_back(absl::StrCat(k, "=", v));
+  // A first-start or pre-start command, as the app's user. A stop signal meanwhile is forwarded
+  // to it and ends entrypoint. Returns the exit code to leave with, or nullopt to go on.
+  auto run_command = [&](absl::string_view kind, const std::vector<std::string>& argv) -> std::optional<int> {
+    RunOptions pre = run;
+    pre.argv = argv;
+    early.EnterCommand();
+    const int code = RunToCompletion(pre, [&early](pid_t pid) { early.Started(pid); });
+    early.EnterPlain();
+    if (int sig = early.signal(); sig != 0) {
+      return fail(128 + sig, absl::CancelledError(absl::StrCat("stopped by signal ", sig, " during ", kind, " command ", argv[0],
+                                                               " (exit ", code, "); the app was not started")));
+    }
+    if (code != 0) {
+      return fail(kEntrypointPreStart, absl::AbortedError(absl::StrCat(kind, " command ", argv[0], " exited with ", code)));
+    }
+    return std::nullopt;
+  };
   for (const FirstStart& f : first_starts) {
     struct stat st;
     if (lstat(f.creates.c_str(), &st) == 0) {
       spdlog::info("first-start: {} exists, {} skipped", f.creates, f.argv[0]);
       continue;
     }
-    RunOptions pre = run;
-    pre.argv = f.argv;
     spdlog::info("first-start: {} does not exist, running {}", f.creates, f.argv[0]);
-    early.EnterCommand();
-    const int code = RunToCompletion(pre, [&early](pid_t pid) { early.Started(pid); });
-    early.EnterPlain();
-    if (int sig = early.signal(); sig != 0) {
-      return fail(128 + sig, absl::CancelledError(absl::StrCat("stopped by signal ", sig, " during first-start command ", f.argv[0],
-                                                               " (exit ", code, "); the app was not started")));
-    }
-    if (code != 0) {
-      return fail(kEntrypointPreStart, absl::AbortedError(absl::StrCat("first-start command ", f.argv[0], " exited with ", code)));
-    }
+    if (auto exit_code = run_command("first-start", f.argv); exit_code.has_value()) return *exit_code;
     if (lstat(f.creates.c_str(), &st) != 0) {
       return fail(kEntrypointPreStart, absl::AbortedError(absl::StrCat("first-start command ", f.argv[0], " exited 0 but did not create ", f.creates)));
     }
   }
   for (const std::string& command : flags.GetAll("pre-start")) {
-    RunOptions pre = run;
-    pre.argv = absl::StrSplit(command, ' ', absl::SkipEmpty());
-    if (pre.argv.empty()) continue;
-    spdlog::info("pre-start: {}", pre.argv[0]);
-    early.EnterCommand();
-    const int code = RunToCompletion(pre, [&early](pid_t pid) { early.Started(pid); });
-    early.EnterPlain();
-    if (int sig = early.signal(); sig != 0) {
-      return fail(128 + sig, absl::CancelledError(absl::StrCat("stopped by signal ", sig, " during pre-start command ", pre.argv[0],
-                                                               " (exit ", code, "); the app was not started")));
-    }
-    if (code != 0) {
-      return fail(kEntrypointPreStart, absl::AbortedError(absl::StrCat("pre-start command ", pre.argv[0], " exited with ", code)));
-    }
+    std::vector<std::string> argv = absl::StrSplit(command, ' ', absl::SkipEmpty());
+    if (argv.empty()) continue;
+    spdlog::info("pre-start: {}", argv[0]);
+    if (auto exit_code = run_command("pre-start", argv); exit_code.has_value()) return *exit_code;
   }
 
   // 7. The app. A TERM from now on is the app's: forwarded by the supervisor, or delivered to the

@@ -9,9 +9,6 @@
 #include "spdlog/spdlog.h"
 
 namespace noshell {
-namespace {
-
-}  // namespace
 
 std::string QuoteIdent(absl::string_view name) {
   return absl::StrCat("\"", absl::StrReplaceAll(name, {{"\"", "\"\""}}), "\"");

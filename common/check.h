@@ -61,7 +61,7 @@ absl::StatusOr<std::vector<StatusRange>> ParseStatusRanges(absl::string_view spe
 // True for statuses a waiter should keep retrying (the dependency may still become ready).
 bool IsRetryable(const absl::Status& status);
 
-// Individual checks, for tests and for entrypoint.
+// The individual checks, which MakeCheck chooses between.
 std::unique_ptr<Check> NewPostgresCheck(const Target& target, const CheckOptions& options);
 std::unique_ptr<Check> NewRedisCheck(const Target& target, const CheckOptions& options);
 std::unique_ptr<Check> NewHttpCheck(const Target& target, const CheckOptions& options);

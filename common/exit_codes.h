@@ -1,6 +1,6 @@
-// common/exit_codes.h — the exit codes of all noshell binaries, in one place so they never collide.
-// Documented in README.md "Exit codes". Shell conventions are kept: 126, 127 and 128+N belong to the
-// program that entrypoint runs.
+// common/exit_codes.h — healthcheck's exit codes (migrate's are in migrate/cli.h, entrypoint's in
+// entrypoint/cli.h and supervisor.h). Documented in README.md. Shell conventions are kept: 126, 127
+// and 128+N belong to the program that entrypoint runs.
 #ifndef NOSHELL_COMMON_EXIT_CODES_H_
 #define NOSHELL_COMMON_EXIT_CODES_H_
 

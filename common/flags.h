@@ -1,8 +1,8 @@
 // common/flags.h — the command-line and environment option parser all noshell binaries share.
 // Every option `--some-name` can also be set by an environment variable (PROGRAM_SOME_NAME by
 // convention; the spec names it). The command line wins over the environment. Errors are
-// kInvalidArgument and name the option and what is wrong; values are never echoed for options
-// marked secret.
+// kInvalidArgument and name the option and what is wrong. Values are echoed in errors; they pass
+// through the secret scrubber and the terminal escaping of every output line.
 #ifndef NOSHELL_COMMON_FLAGS_H_
 #define NOSHELL_COMMON_FLAGS_H_
 

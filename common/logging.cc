@@ -56,7 +56,7 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view s) {
 absl::Status InitLogging(absl::string_view program, OutputFormat format, absl::string_view level) {
   spdlog::level::level_enum lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off") {
-    return absl::InvalidArgumentError(absl::StrCat("log level \"", level, "\": want debug, info, warn, error or off"));
+    return absl::InvalidArgumentError(absl::StrCat("log level \"", level, "\": want trace, debug, info, warn, error or off"));
   }
   auto logger = std::make_shared<spdlog::logger>(std::string(program), std::make_shared<ScrubbingStderrSink>(format));
   logger->set_level(lvl);

@@ -9,7 +9,7 @@
  * How: this file defines every symbol hmac_openssl_shlib.o exports, and is linked before
  * libpgcommon_shlib.a, so the linker never pulls that member in (no duplicate definitions).
  * Types other than SHA-256 go through OpenSSL's HMAC exactly as PostgreSQL's version does.
- * The ABI (PostgreSQL 15 common/hmac.h) is declared below; tests/unit/common/pg_hmac_test.cc
+ * The ABI (PostgreSQL 15 common/hmac.h) is declared below; tests/unit/common/pg_crypto_test.cc
  * checks it against the RFC 4231 vectors and the integration tests log in with SCRAM. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/evp.h>

@@ -208,18 +208,6 @@ absl::Status ParseRedis(absl::string_view text, const Env& env, const Url& url, 
 
 }  // namespace
 
-absl::string_view TargetKindName(TargetKind kind) {
-  switch (kind) {
-    case TargetKind::kPostgres: return "postgres";
-    case TargetKind::kRedis: return "redis";
-    case TargetKind::kTcp: return "tcp";
-    case TargetKind::kUnix: return "unix";
-    case TargetKind::kHttp: return "http";
-    case TargetKind::kFile: return "file";
-  }
-  return "unknown";
-}
-
 std::string PgParam(const Target& t, absl::string_view key) {
   for (const auto& [k, v] : t.pg_params) {
     if (k == key) return v;

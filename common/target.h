@@ -1,5 +1,6 @@
 // common/target.h — what a target string means: which kind of dependency, where, and how to log in.
-// Parsing is pure (no I/O beyond reading *_FILE secrets through the Env seam) and table-tested.
+// Parsing does no I/O beyond reading *_FILE secrets through the Env seam, and is table-tested; it
+// registers every password it finds with the process-wide Redactor.
 #ifndef NOSHELL_COMMON_TARGET_H_
 #define NOSHELL_COMMON_TARGET_H_
 
@@ -18,8 +19,6 @@ namespace noshell {
 
 enum class TargetKind { kPostgres, kRedis, kTcp, kUnix, kHttp, kFile };
 
-absl::string_view TargetKindName(TargetKind kind);
-
 struct Target {
   TargetKind kind = TargetKind::kTcp;
   std::string display;   // redacted and stable, e.g. "postgres://app:***@db:5432/app"
@@ -35,7 +34,7 @@ struct Target {
   // options removed). Values may hold the password.
   std::vector<std::pair<std::string, std::string>> pg_params;
   // Our per-target options given as URL query parameters, already validated for the kind:
-  // postgres: check, query, role; redis: role, ca_file, insecure; file: max_age; http: none.
+  // postgres: check, query, role; redis: role, ca_file, insecure, db; file: max_age; http: none.
   std::map<std::string, std::string> options;
 };
 

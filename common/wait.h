@@ -1,5 +1,6 @@
 // common/wait.h — retry a Check until it is ready, fails fatally, or a deadline passes.
-// entrypoint waits on its dependencies with this; migrate waits for its database.
+// entrypoint waits on its dependencies with this (migrate still has its own loop, which keeps the
+// connection it makes).
 // Thread-compatible: one WaitFor call uses its Check and Clock from one thread; WaitForAll runs
 // one thread per check.
 #ifndef NOSHELL_COMMON_WAIT_H_

@@ -24,6 +24,7 @@
 #include "common/redact.h"
 #include "common/target.h"
 #include "common/text.h"
+#include "common/version.h"
 #include "common/wait.h"
 #include "entrypoint/container_facts.h"
 #include "entrypoint/early_stop.h"
@@ -142,12 +143,13 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
     return 0;
   }
   if (flags.version()) {
-    std::printf("entrypoint (noshell) 0.1.0\n");
+    std::printf("entrypoint (noshell) %s\n", kVersion);
     return 0;
   }
   auto format = ParseOutputFormat(flags.Get("format", "text"));
-  if (!format.ok() || !InitLogging("entrypoint", *format, flags.Get("log-level", "info")).ok()) {
-    std::fprintf(stderr, "entrypoint: bad --format or --log-level\n");
+  absl::Status logging = format.ok() ? InitLogging("entrypoint", *format, flags.Get("log-level", "info")) : format.status();
+  if (!logging.ok()) {
+    std::fprintf(stderr, "entrypoint: %s\n", ForTerminal(logging.message()).c_str());
     return kEntrypointUsage;
   }
   RunOptions run;

@@ -1,4 +1,5 @@
-// entrypoint/cli.h — the entrypoint program: secrets, waits, templates, then the app.
+// entrypoint/cli.h — the entrypoint program: secrets, waits, templates, migrations, the user,
+// first-start and pre-start commands, then the app.
 #ifndef NOSHELL_ENTRYPOINT_CLI_H_
 #define NOSHELL_ENTRYPOINT_CLI_H_
 

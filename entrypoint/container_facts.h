@@ -32,7 +32,7 @@ std::optional<int64_t> ParseMemTotal(absl::string_view meminfo);             // 
 ContainerFacts ReadContainerFacts(const std::string& root = "/");
 
 // CONTAINER_MEMORY_LIMIT_BYTES, CONTAINER_MEMORY_LIMIT_MB, CONTAINER_CPU_LIMIT_MILLI,
-// CONTAINER_CPU_COUNT (rounded up, at least 1), CONTAINER_LIMITS_SOURCE ("cgroup2/cgroup2"...).
+// CONTAINER_CPU_COUNT (rounded up, at least 1), CONTAINER_LIMITS_SOURCE ("memory:cgroup2 cpu:cgroup2"...).
 void AddContainerFacts(const ContainerFacts& facts, MapEnv* env);
 
 }  // namespace noshell

@@ -1,5 +1,6 @@
 // entrypoint/users.h — who the app runs as: resolving USER[:GROUP] from /etc/passwd and
-// /etc/group text (no NSS, so it works in a static binary in any image), and dropping to it.
+// /etc/group text (no NSS, so it works in a static binary in any image). The drop itself is in
+// supervisor.cc, in the forked child.
 #ifndef NOSHELL_ENTRYPOINT_USERS_H_
 #define NOSHELL_ENTRYPOINT_USERS_H_
 

@@ -20,6 +20,7 @@
 #include "common/status_macros.h"
 #include "common/target.h"
 #include "common/text.h"
+#include "common/version.h"
 #include "spdlog/spdlog.h"
 
 namespace noshell {
@@ -113,7 +114,7 @@ absl::StatusOr<HealthcheckConfig> ParseHealthcheckArgs(int argc, const char* con
     return c;
   }
   if (flags.version()) {
-    *help_text = "healthcheck (noshell) 0.1.0\n";
+    *help_text = absl::StrCat("healthcheck (noshell) ", kVersion, "\n");
     return c;
   }
   if (!flags.after_dashes().empty()) {

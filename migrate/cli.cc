@@ -25,6 +25,7 @@
 #include "common/status_macros.h"
 #include "common/target.h"
 #include "common/text.h"
+#include "common/version.h"
 #include "migrate/migrator.h"
 #include "migrate/source.h"
 #include "spdlog/spdlog.h"
@@ -177,7 +178,7 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
     return kMigrateOk;
   }
   if (flags.version()) {
-    std::printf("migrate (noshell) 0.1.0\n");
+    std::printf("migrate (noshell) %s\n", kVersion);
     return kMigrateOk;
   }
   auto out_format = ParseOutputFormat(flags.Get("format", "text"));
@@ -204,7 +205,6 @@ int MigrateRun(int argc, const char* const* argv, const Env& env) {
   }
 
   MigrateOptions options;
-  options.output = output;
   options.schema = flags.Get("schema", "public");
   options.table = flags.Get("table", "noshell_migrations");
   // PostgreSQL cuts identifiers at 63 bytes; the lock table adds "_lock".

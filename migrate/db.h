@@ -77,7 +77,6 @@ class Database {
   void Cancel() { canceller_->Cancel(); }
   bool cancelled() const { return canceller_->requested(); }
   const std::shared_ptr<Canceller>& canceller() const { return canceller_; }
-  PGconn* conn() { return conn_.get(); }
 
  private:
   using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;

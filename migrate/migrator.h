@@ -13,7 +13,6 @@
 #define NOSHELL_MIGRATE_MIGRATOR_H_
 
 #include <functional>
-#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,7 +41,6 @@ struct MigrateOptions {
   int lock_retries = 5;                               // retries of a transactional migration
   absl::Duration statement_timeout = absl::ZeroDuration();  // 0: the server's setting
   std::string target_version;                         // up: stop after this version ("" = all)
-  OutputFormat output = OutputFormat::kText;
 };
 
 // One line of progress, printed by the CLI.

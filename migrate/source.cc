@@ -530,13 +530,13 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
   if (forced.has_value()) {
     set.format = *forced;
     for (const auto& [f, example] : seen) {
-      if (f != *forced) return FileError(example, absl::StrCat("is a ", FormatName(f), " file, but --format=", FormatName(*forced)));
+      if (f != *forced) return FileError(example, absl::StrCat("is a ", FormatName(f), " file, but --source-format=", FormatName(*forced)));
     }
   } else if (seen.size() > 1) {
     std::vector<std::string> parts;
     for (const auto& [f, example] : seen) parts.push_back(absl::StrCat(FormatName(f), " (", example, ")"));
     return absl::InvalidArgumentError(absl::StrCat(dir, ": mixes migration formats: ", absl::StrJoin(parts, ", "),
-                                                   "; keep one, or choose with --format"));
+                                                   "; keep one, or choose with --source-format"));
   } else {
     set.format = seen.empty() ? MigrationFormat::kGolangMigrate : seen.begin()->first;
   }

@@ -550,6 +550,8 @@ TEST(EntrypointTest, OptionMistakesHaveTheirExitCodes) {
                         Case{{"--keep-caps=NET_BIND_SERVICE", "--", kApp, "exit", "0"}, 64, "--keep-caps needs --user"},
                         Case{{"--chown=/tmp", "--", kApp, "exit", "0"}, 64, "--chown needs --user"},
                         Case{{"--no-supplementary-groups", "--", kApp, "exit", "0"}, 64, "--no-supplementary-groups needs --user"},
+                        Case{{"--format=yaml", "--", kApp, "exit", "0"}, 64, "format \"yaml\": want text or json"},
+                        Case{{"--log-level=loud", "--", kApp, "exit", "0"}, 64, "log level \"loud\": want trace, debug"},
                         Case{{"--version"}, 0, ""}}) {
     std::vector<std::string> argv = {BinaryPath("entrypoint")};
     argv.insert(argv.end(), c.args.begin(), c.args.end());

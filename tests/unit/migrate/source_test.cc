@@ -201,7 +201,7 @@ TEST(SourceTest, VersionArgumentsMustBeVersionsOfTheFolder) {
 TEST(SourceTest, ForcedFormatMustMatch) {
   auto s = LoadMigrations(kFixtures + "golang-migrate", MigrationFormat::kFlyway);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.status().message().find("is a golang-migrate file, but --format=flyway"), absl::string_view::npos);
+  EXPECT_NE(s.status().message().find("is a golang-migrate file, but --source-format=flyway"), absl::string_view::npos);
   EXPECT_EQ(ParseFormatName("goose"), MigrationFormat::kGoose);
   EXPECT_FALSE(ParseFormatName("liquibase").has_value());
 }

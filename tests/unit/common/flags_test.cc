@@ -1,7 +1,9 @@
 // Option parsing from argv and environment.
 #include "common/flags.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/status_matchers.h"
 
 namespace noshell {
 namespace {
@@ -53,7 +55,7 @@ TEST(FlagsTest, ErrorsNameTheOption) {
   Flags f = Make();
   const char* argv[] = {"p", "--insecure=maybe"};
   ASSERT_TRUE(f.Parse(2, argv, MapEnv()).ok());
-  EXPECT_FALSE(f.GetBool("insecure").ok());
+  EXPECT_THAT(f.GetBool("insecure"), StatusIs(absl::StatusCode::kInvalidArgument, "option --insecure=maybe: want true or false"));
 }
 
 TEST(FlagsTest, UsageListsEnvironmentVariables) {

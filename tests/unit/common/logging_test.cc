@@ -7,7 +7,9 @@
 #include <string>
 
 #include "common/redact.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/status_matchers.h"
 #include "spdlog/spdlog.h"
 
 namespace noshell {
@@ -56,8 +58,9 @@ TEST(LoggingTest, HumanLines) {
 }
 
 TEST(LoggingTest, RejectsUnknownLevelAndFormat) {
-  EXPECT_FALSE(InitLogging("x", OutputFormat::kText, "loud").ok());
-  EXPECT_FALSE(ParseOutputFormat("yaml").ok());
+  EXPECT_THAT(InitLogging("x", OutputFormat::kText, "loud"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "log level \"loud\": want trace, debug, info, warn, error or off"));
+  EXPECT_THAT(ParseOutputFormat("yaml"), StatusIs(absl::StatusCode::kInvalidArgument, "format \"yaml\": want text or json"));
   EXPECT_EQ(*ParseOutputFormat("json"), OutputFormat::kJson);
 }
 

@@ -6,6 +6,7 @@
 #include "common/redact.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/status_matchers.h"
 
 namespace noshell {
 namespace {
@@ -79,7 +80,8 @@ TEST(TargetTest, PostgresErrorsComeFromLibpqParserAndAreRedacted) {
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.status().message().find("bogus_param"), absl::string_view::npos) << t.status();
   EXPECT_EQ(t.status().message().find("leakme77"), absl::string_view::npos);
-  EXPECT_FALSE(Parse("postgres://db/app?role=leader").ok());
+  EXPECT_THAT(Parse("postgres://db/app?role=leader"),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("role= must be primary, standby or read-write")));
 }
 
 TEST(TargetTest, RedisForms) {

@@ -2,7 +2,9 @@
 #include "common/verdict.h"
 
 #include "common/static_stubs.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/status_matchers.h"
 
 namespace noshell {
 namespace {
@@ -95,7 +97,8 @@ TEST(RedisVerdictTest, OnlyPongIsHealthy) {
       EXPECT_EQ(s.message(), c.text);
     }
   }
-  EXPECT_FALSE(RedisPingVerdict({RedisReplyKind::kString, "hello"}, ProbeMode::kReadiness).ok());
+  EXPECT_THAT(RedisPingVerdict({RedisReplyKind::kString, "hello"}, ProbeMode::kReadiness),
+              StatusIs(absl::StatusCode::kUnknown, "unexpected reply to PING: hello"));
 }
 
 TEST(RedisVerdictTest, AuthAndSelect) {
@@ -129,7 +132,7 @@ TEST(HttpVerdictTest, ParsesHead) {
   EXPECT_EQ((*h)->content_length, 5u);
   EXPECT_EQ((*h)->head_len, 55u);
   EXPECT_FALSE(ParseHttpHead("HTTP/1.1 200 OK\r\nX: y\r\n")->has_value());  // incomplete
-  EXPECT_FALSE(ParseHttpHead("SSH-2.0-OpenSSH\r\n\r\n").ok());
+  EXPECT_THAT(ParseHttpHead("SSH-2.0-OpenSSH\r\n\r\n"), StatusIs(absl::StatusCode::kUnavailable, "not an HTTP/1.x response"));
 }
 
 TEST(HttpVerdictTest, DecodesChunkedBody) {
@@ -164,8 +167,8 @@ TEST(StatusRangesTest, Parse) {
   EXPECT_EQ((*r)[0].lo, 200);
   EXPECT_EQ((*r)[0].hi, 299);
   EXPECT_EQ((*r)[1].lo, 304);
-  EXPECT_FALSE(ParseStatusRanges("abc").ok());
-  EXPECT_FALSE(ParseStatusRanges("300-200").ok());
+  EXPECT_THAT(ParseStatusRanges("abc"), StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("abc")));
+  EXPECT_THAT(ParseStatusRanges("300-200"), StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("300-200")));
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 #include <signal.h>
 
 #include "entrypoint/supervisor.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/status_matchers.h"
 
 namespace noshell {
 namespace {
@@ -53,24 +55,24 @@ TEST(UsersTest, UnknownNamesAreErrors) {
   auto g = ResolveUser("postgres:ghosts", kPasswd, kGroup);
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().message(), "group \"ghosts\" is not in /etc/group");
-  EXPECT_FALSE(ResolveUser("", kPasswd, kGroup).ok());
+  EXPECT_THAT(ResolveUser("", kPasswd, kGroup), StatusIs(absl::StatusCode::kInvalidArgument, "user \"\": empty"));
 }
 
 TEST(NamesTest, CapabilitiesAndSignals) {
   EXPECT_EQ(*ParseCapability("NET_BIND_SERVICE"), 10);
   EXPECT_EQ(*ParseCapability("cap_chown"), 0);
   EXPECT_EQ(*ParseCapability("21"), 21);
-  EXPECT_FALSE(ParseCapability("FLY").ok());
+  EXPECT_THAT(ParseCapability("FLY"), StatusIs(absl::StatusCode::kInvalidArgument, "unknown capability \"FLY\""));
   EXPECT_EQ(*ParseSignal("TERM"), SIGTERM);
   EXPECT_EQ(*ParseSignal("SIGQUIT"), SIGQUIT);
   EXPECT_EQ(*ParseSignal("rtmin+3"), SIGRTMIN + 3);
   EXPECT_EQ(*ParseSignal("RTMAX"), SIGRTMAX);
-  EXPECT_FALSE(ParseSignal("NOPE").ok());
+  EXPECT_THAT(ParseSignal("NOPE"), StatusIs(absl::StatusCode::kInvalidArgument, "unknown signal \"NOPE\""));
   auto rewrite = ParseSignalRewrite("TERM:QUIT,HUP:USR1");
   ASSERT_TRUE(rewrite.ok());
   EXPECT_EQ(rewrite->at(SIGTERM), SIGQUIT);
   EXPECT_EQ(rewrite->at(SIGHUP), SIGUSR1);
-  EXPECT_FALSE(ParseSignalRewrite("TERM").ok());
+  EXPECT_THAT(ParseSignalRewrite("TERM"), StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("want FROM:TO")));
 }
 
 }  // namespace

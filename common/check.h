@@ -18,18 +18,10 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/net.h"
+#include "common/probe.h"
 #include "common/target.h"
 
 namespace noshell {
-
-// Readiness (default): "can serve traffic now". Liveness: "the process is alive and not wedged":
-// a Postgres starting up or shutting down (SQLSTATE 57P03) and a Redis LOADING count as alive.
-enum class ProbeMode { kReadiness, kLiveness };
-
-struct StatusRange {
-  int lo;
-  int hi;
-};
 
 // Defaults for every target of a kind; a target's own URL options override them.
 struct CheckOptions {

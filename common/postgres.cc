@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/postgres.h"
+#include "common/net.h"
 #include "common/pg_buffer.h"
 #include "common/redact.h"
 #include "common/status_macros.h"

@@ -13,7 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/check.h"
+#include "common/probe.h"
 #include "common/target.h"
 
 namespace noshell {

@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "common/check.h"
+#include "common/probe.h"
 
 namespace noshell {
 

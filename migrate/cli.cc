@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/check.h"
 #include "common/flags.h"
 #include "common/json.h"
 #include "common/logging.h"

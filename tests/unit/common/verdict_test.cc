@@ -1,6 +1,7 @@
 // Pure protocol verdicts: Postgres errors and pings, Redis replies, HTTP responses.
 #include "common/verdict.h"
 
+#include "common/check.h"
 #include "common/static_stubs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

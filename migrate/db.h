@@ -73,9 +73,8 @@ class Database {
   const SqlError& last_error() const { return last_error_; }
   // `value` as a quoted SQL literal for this connection's encoding.
   std::string Literal(absl::string_view value);
-  // Asks the server to cancel whatever runs now. Thread-safe; harmless when idle.
-  void Cancel() { canceller_->Cancel(); }
   bool cancelled() const { return canceller_->requested(); }
+  // Asks the server to cancel whatever runs now (InterruptMigrate does, from its own thread).
   const std::shared_ptr<Canceller>& canceller() const { return canceller_; }
 
  private:

@@ -96,52 +96,26 @@ def pg_notice_echo(conn):
     conn.close()
 
 
-def pg_endless_rows(conn):
+def pg_query_asked(conn):
+    """Logs the client in, reads its query and starts a one-column result; False for a cancel request."""
     if pg_startup(conn) is None:
-        return hang(conn)
+        return False
     pg_login_ok(conn)
     pg_read_message(conn)
     conn.sendall(pg_msg(b"T", struct.pack("!H", 1) + b"x\0" + struct.pack("!IhIhih", 0, 0, 25, -1, -1, 0)))
-    row = pg_msg(b"D", struct.pack("!HI", 1, 1000) + b"r" * 1000)
-    block = row * 64
-    while True:
-        conn.sendall(block)
+    return True
 
 
-def pg_huge_row(conn):
-    if pg_startup(conn) is None:
-        return hang(conn)
-    pg_login_ok(conn)
-    pg_read_message(conn)
-    conn.sendall(pg_msg(b"T", struct.pack("!H", 1) + b"x\0" + struct.pack("!IhIhih", 0, 0, 25, -1, -1, 0)))
-    conn.sendall(b"D" + struct.pack("!IHI", 0x10000000, 1, 0x0FFFFFF0))  # a 256 MB row
-    block = b"A" * 65536
-    while True:
-        conn.sendall(block)
-
-
-def redis_huge_bulk(conn):
-    conn.recv(65536)
-    conn.sendall(b"$2000000000\r\n")
-    block = b"A" * 65536
-    while True:
-        conn.sendall(block)
-
-
-def redis_huge_array(conn):
-    conn.recv(65536)
-    conn.sendall(b"*2000000000\r\n")
-    block = b":1\r\n" * 16384
-    while True:
-        conn.sendall(block)
-
-
-def redis_endless_status(conn):
-    conn.recv(65536)
-    conn.sendall(b"+")
-    block = b"P" * 65536
-    while True:
-        conn.sendall(block)
+def pg_then_endless(first, unit):
+    """After the result starts: `first`, then `unit` for ever (rows, or the bytes of one huge row)."""
+    def serve(conn):
+        if not pg_query_asked(conn):
+            return hang(conn)
+        conn.sendall(first)
+        block = unit * max(1, 65536 // len(unit))
+        while True:
+            conn.sendall(block)
+    return serve
 
 
 def http_response(head_and_body):
@@ -152,7 +126,8 @@ def http_response(head_and_body):
     return serve
 
 
-def http_endless(prefix, unit):
+def endless_after(prefix, unit):
+    """Reads the request, sends `prefix`, then `unit` for ever."""
     def serve(conn):
         conn.recv(65536)
         conn.sendall(prefix)
@@ -209,20 +184,20 @@ BEHAVIOURS = {
     "drip": drip,
     "pg-silent-after-login": pg_silent_after_login,
     "pg-notice-echo": pg_notice_echo,
-    "pg-endless-rows": pg_endless_rows,
-    "pg-huge-row": pg_huge_row,
-    "redis-huge-bulk": redis_huge_bulk,
-    "redis-huge-array": redis_huge_array,
-    "redis-endless-status": redis_endless_status,
+    "pg-endless-rows": pg_then_endless(b"", pg_msg(b"D", struct.pack("!HI", 1, 1000) + b"r" * 1000)),
+    "pg-huge-row": pg_then_endless(b"D" + struct.pack("!IHI", 0x10000000, 1, 0x0FFFFFF0), b"A"),  # a 256 MB row
+    "redis-huge-bulk": endless_after(b"$2000000000\r\n", b"A"),
+    "redis-huge-array": endless_after(b"*2000000000\r\n", b":1\r\n"),
+    "redis-endless-status": endless_after(b"+", b"P"),
     "http-early-hints": http_response(b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
                                       b"HTTP/1.1 100 Continue\r\n\r\n"
                                       b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
-    "http-only-interim": http_endless(b"", b"HTTP/1.1 100 Continue\r\n\r\n"),
-    "http-endless-head": http_endless(b"HTTP/1.1 200 OK\r\n", b"X-Filler: aaaaaaaaaaaaaaaa\r\n"),
-    "http-endless-chunk-ext": http_endless(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;", b"e"),
-    "http-endless-chunk-size": http_endless(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"0"),
+    "http-only-interim": endless_after(b"", b"HTTP/1.1 100 Continue\r\n\r\n"),
+    "http-endless-head": endless_after(b"HTTP/1.1 200 OK\r\n", b"X-Filler: aaaaaaaaaaaaaaaa\r\n"),
+    "http-endless-chunk-ext": endless_after(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;", b"e"),
+    "http-endless-chunk-size": endless_after(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"0"),
     "http-echo": http_echo,
-    "http-endless-body": http_endless(b"HTTP/1.1 200 OK\r\n\r\n", b"body "),
+    "http-endless-body": endless_after(b"HTTP/1.1 200 OK\r\n\r\n", b"body "),
     "http-bad-reason": http_response(b"HTTP/1.1 503 \xff\x1b[31mred\x01 " + "\u00e9".encode() * 5000
                                      + b"\r\nContent-Length: 0\r\n\r\n"),
 }

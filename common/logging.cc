@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "common/json.h"
 #include "common/redact.h"
+#include "common/status_macros.h"
 #include "common/text.h"
 #include "spdlog/sinks/base_sink.h"
 #include "spdlog/spdlog.h"
@@ -53,11 +54,16 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view s) {
   return absl::InvalidArgumentError(absl::StrCat("format \"", s, "\": want text or json"));
 }
 
-absl::Status InitLogging(absl::string_view program, OutputFormat format, absl::string_view level) {
-  spdlog::level::level_enum lvl = spdlog::level::from_str(std::string(level));
-  if (lvl == spdlog::level::off && level != "off") {
+absl::Status CheckLogLevel(absl::string_view level) {
+  if (spdlog::level::from_str(std::string(level)) == spdlog::level::off && level != "off") {
     return absl::InvalidArgumentError(absl::StrCat("log level \"", level, "\": want trace, debug, info, warn, error or off"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status InitLogging(absl::string_view program, OutputFormat format, absl::string_view level) {
+  NOSHELL_RETURN_IF_ERROR(CheckLogLevel(level));
+  spdlog::level::level_enum lvl = spdlog::level::from_str(std::string(level));
   auto logger = std::make_shared<spdlog::logger>(std::string(program), std::make_shared<ScrubbingStderrSink>(format));
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::trace);

@@ -13,6 +13,9 @@ namespace noshell {
 enum class OutputFormat { kText, kJson };
 absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view s);
 
+// OK for the levels InitLogging accepts; kInvalidArgument naming `level` otherwise.
+absl::Status CheckLogLevel(absl::string_view level);
+
 // Installs the default spdlog logger named `program`. `level`: trace, debug, info, warn, error, off.
 absl::Status InitLogging(absl::string_view program, OutputFormat format, absl::string_view level);
 

@@ -21,7 +21,7 @@ absl::Status WaitFor(Check& check, absl::Time deadline, const WaitOptions& optio
   for (;;) {
     if (stop != nullptr && stop->load()) return absl::CancelledError(absl::StrCat(p.target, ": wait cancelled"));
     const absl::Time now = clock.Now();
-    p.last = check.Probe(std::min(deadline, now + options.attempt_timeout));
+    p.last = check.Probe(std::min(std::max(deadline, now + options.min_attempt_timeout), now + options.attempt_timeout));
     ++p.attempts;
     // An attempt cut short by our own deadline says less than the one before it.
     if (!absl::IsDeadlineExceeded(p.last) || informative.ok()) informative = p.last;

@@ -1,6 +1,6 @@
 // common/wait.h — retry a Check until it is ready, fails fatally, or a deadline passes.
-// entrypoint waits on its dependencies with this (migrate still has its own loop, which keeps the
-// connection it makes).
+// entrypoint waits on its dependencies with this, and migrate on its database (with a check that
+// keeps the connection it makes).
 // Thread-compatible: one WaitFor call uses its Check and Clock from one thread; WaitForAll runs
 // one thread per check.
 #ifndef NOSHELL_COMMON_WAIT_H_
@@ -26,6 +26,8 @@ struct WaitOptions {
   absl::Duration max_backoff = absl::Milliseconds(50);
   // One attempt never takes longer than this, so a hung attempt cannot eat the whole wait.
   absl::Duration attempt_timeout = absl::Seconds(2);
+  // ...and none gets less, even at the end of the wait: the last attempt can still say why.
+  absl::Duration min_attempt_timeout = absl::ZeroDuration();
   // How often `progress` hears about a dependency that is still not ready.
   absl::Duration report_every = absl::Seconds(2);
 };

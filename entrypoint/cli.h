@@ -1,12 +1,9 @@
 // entrypoint/cli.h — the entrypoint program: secrets, waits, templates, migrations, the user,
-// first-start and pre-start commands, then the app.
+// first-start and pre-start commands, then the app; and its exit codes.
 #ifndef NOSHELL_ENTRYPOINT_CLI_H_
 #define NOSHELL_ENTRYPOINT_CLI_H_
 
-#include <map>
-#include <string>
-
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/env.h"
 
@@ -21,18 +18,25 @@ inline constexpr int kEntrypointMigrate = 70;   // in-process migrations failed 
 inline constexpr int kEntrypointPreStart = 71;  // a first-start or pre-start command failed
 inline constexpr int kEntrypointPermission = 77;  // bad --user, chown failed, or root refused
 
-// Resolves *_FILE secrets in `vars` (the child's environment): for each eligible X with X_FILE
-// set, X becomes the file's contents (trailing newlines removed) and X_FILE is removed. `only`
-// lists the eligible names; empty means every X_FILE except path variables (IsPathVariable).
-// Both X and X_FILE set is an error.
-absl::Status ResolveFileSecrets(std::map<std::string, std::string>* vars, const std::vector<std::string>& only);
+// The steps before the app, in order. Which one failed decides the exit code.
+enum class EntrypointStep {
+  kConfig,      // options and targets: kEntrypointUsage
+  kSecrets,     // kEntrypointSecret
+  kWaits,       // kEntrypointWait
+  kTemplates,   // kEntrypointTemplate
+  kMigrations,  // kEntrypointMigrate
+  kUser,        // kEntrypointPermission (also a template's OWNER)
+  kCommands,    // kEntrypointPreStart
+};
+// Tags a failure with its step (kept if it already has one: the innermost tag wins).
+absl::Status InStep(EntrypointStep step, absl::Status status);
+// A stop by signal `sig` during `what` ("migrations", "pre-start command x"): exit 128+sig.
+absl::Status StoppedBy(int sig, absl::string_view what);
+// The one mapping from a failed step to the exit codes above; an untagged failure is kConfig's.
+int EntrypointExitCodeFor(const absl::Status& status);
 
-// True for X_FILE variables that name a file a program opens or creates itself rather than a
-// secret: CONFIG_FILE, CONF_FILE, CERT_FILE, CERTS_FILE, CA_FILE, KEY_FILE, LOG_FILE, PID_FILE,
-// SOCKET_FILE, LOCK_FILE, ENV_FILE, bare or after a prefix (SSL_CERT_FILE, NGINX_LOG_FILE), unless
-// the name says it is a secret (contains PASSWORD, SECRET, TOKEN, API_KEY, ACCESS_KEY, CREDENTIAL).
-bool IsPathVariable(absl::string_view name);
-
+// The program: ParseEntrypointConfig, steps 1-6 (secrets, waits, templates, migrations, the user,
+// first-start and pre-start commands), then the app, supervised as PID 1 or exec'd.
 int EntrypointMain(int argc, const char* const* argv, const Env& env);
 
 }  // namespace noshell

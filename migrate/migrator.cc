@@ -769,10 +769,7 @@ absl::Status Migrator::Baseline(const std::string& version) {
   return s;
 }
 
-absl::Status Migrator::Repair(const std::string& version, const std::string& outcome) {
-  if (outcome != "applied" && outcome != "pending") {
-    return absl::InvalidArgumentError(absl::StrCat("repair outcome \"", outcome, "\": want applied or pending"));
-  }
+absl::Status Migrator::Repair(const std::string& version, RepairOutcome outcome) {
   NOSHELL_RETURN_IF_ERROR(Lock());
   absl::Status s = [&]() -> absl::Status {
     NOSHELL_RETURN_IF_ERROR(EnsureTable());
@@ -785,7 +782,7 @@ absl::Status Migrator::Repair(const std::string& version, const std::string& out
       if (CompareVersions(r[1], version) == 0) id = r[0];
     }
     if (id.empty()) return absl::InvalidArgumentError(absl::StrCat("no failed or interrupted migration has version ", version));
-    if (outcome == "applied") {
+    if (outcome == RepairOutcome::kApplied) {
       NOSHELL_RETURN_IF_ERROR(db_->Query(absl::StrCat("UPDATE ", Table(), " SET status = 'applied', statements_done = statements_total, "
                                                       "error = concat(error, ' [repaired as applied by ', current_user, '@', $2::text, ' at ', now(), ']') WHERE id = $1"),
                                          {id, Hostname()})
@@ -793,7 +790,7 @@ absl::Status Migrator::Repair(const std::string& version, const std::string& out
     } else {
       NOSHELL_RETURN_IF_ERROR(db_->Query(absl::StrCat("DELETE FROM ", Table(), " WHERE id = $1"), {id}).status());
     }
-    emit_({"repaired", version, "", outcome == "applied" ? "recorded as applied" : "recorded as pending: up runs it again",
+    emit_({"repaired", version, "", outcome == RepairOutcome::kApplied ? "recorded as applied" : "recorded as pending: up runs it again",
            absl::ZeroDuration()});
     return absl::OkStatus();
   }();

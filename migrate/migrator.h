@@ -43,6 +43,10 @@ struct MigrateOptions {
   std::string target_version;                         // up: stop after this version ("" = all)
 };
 
+// What `migrate repair` records for a failed or interrupted migration: finished by hand, or undone
+// by hand (the next up runs it again).
+enum class RepairOutcome { kApplied, kPending };
+
 // One line of progress, printed by the CLI.
 struct MigrateEvent {
   std::string event;      // applied, failed, pending, changed, missing, waiting, nothing-to-do...
@@ -68,9 +72,8 @@ class Migrator {
   absl::Status Up();
   absl::Status Down(int steps);                       // reverts the last `steps` applied migrations
   absl::Status Baseline(const std::string& version);  // records files up to `version` as applied
-  // Resolves a failed or interrupted migration: "applied" (finished by hand) or "pending"
-  // (undone by hand; the next up runs it again).
-  absl::Status Repair(const std::string& version, const std::string& outcome);
+  // Resolves a failed or interrupted migration.
+  absl::Status Repair(const std::string& version, RepairOutcome outcome);
   absl::Status Status();    // prints every migration's state; kFailedPrecondition on drift
   absl::Status Plan();      // what Up would run, in order, with transaction modes
   absl::Status Validate();  // kFailedPrecondition when files and history disagree

@@ -291,11 +291,7 @@ absl::StatusOr<std::vector<std::string>> PgQueryRow(PGconn* conn, const std::str
     first_done = true;
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) continue;
     const char* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
-    const std::string msg = ResultError(res.get());
-    const std::string code = state ? state : "";
-    if (absl::StartsWith(code, "42") && code != "42501") status = absl::InvalidArgumentError(msg);
-    else if (code == "42501") status = absl::PermissionDeniedError(msg);
-    else status = absl::UnavailableError(msg);
+    status = PgQueryVerdict(state ? state : "", ResultError(res.get()));
   }
   if (!status.ok()) return status;
   return row;

@@ -1,6 +1,8 @@
 // common/text.cc — see text.h.
 #include "common/text.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_format.h"
 
 namespace noshell {
@@ -90,5 +92,40 @@ std::string TruncateUtf8(absl::string_view s, size_t max_bytes) {
 }
 
 std::string ForTerminal(absl::string_view s, size_t max_bytes) { return EscapeForTerminal(TruncateUtf8(s, max_bytes)); }
+
+TextPosition PositionOfByte(absl::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  TextPosition p;
+  for (size_t i = 0; i < offset; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++p.line;
+      p.column = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++p.column;
+    }
+  }
+  return p;
+}
+
+size_t ByteOfCharacter(absl::string_view text, int n) {
+  int chars = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && ++chars == n) return i;
+  }
+  return text.size();
+}
+
+int LineCounter::LineAt(size_t offset) {
+  offset = std::min(offset, text_.size());
+  const auto begin = text_.begin();
+  if (offset < pos_) {  // never happens in order; stay correct if it does
+    line_ -= static_cast<int>(std::count(begin + static_cast<long>(offset), begin + static_cast<long>(pos_), '\n'));
+  } else {
+    line_ += static_cast<int>(std::count(begin + static_cast<long>(pos_), begin + static_cast<long>(offset), '\n'));
+  }
+  pos_ = offset;
+  return line_;
+}
 
 }  // namespace noshell

@@ -28,6 +28,31 @@ std::string EscapeForTerminal(absl::string_view s);
 // At most `max_bytes` of `s`, cut at a character boundary, with "..." appended when cut.
 std::string TruncateUtf8(absl::string_view s, size_t max_bytes);
 
+// Where something is in a text, for messages: 1-based line and column, the column counted in
+// characters (UTF-8 lead bytes), as editors show it.
+struct TextPosition {
+  int line = 1;
+  int column = 1;
+};
+// The position of byte `offset` (clamped to the text) in `text`.
+TextPosition PositionOfByte(absl::string_view text, size_t offset);
+// The byte offset of character `n` (1-based, as PostgreSQL counts an error's position) in `text`;
+// text.size() when it has fewer characters.
+size_t ByteOfCharacter(absl::string_view text, int n);
+
+// Line numbers of increasing byte offsets in one text, counted incrementally: numbering 100 000
+// statements of a file must not rescan it from the start for each one.
+class LineCounter {
+ public:
+  LineCounter(absl::string_view text, int first_line) : text_(text), line_(first_line) {}
+  int LineAt(size_t offset);
+
+ private:
+  absl::string_view text_;
+  size_t pos_ = 0;
+  int line_;
+};
+
 // What every line we print to a terminal or log goes through: cut to `max_bytes` (a 128 KB
 // argument echoed in an error must not become a 128 KB line), then EscapeForTerminal.
 inline constexpr size_t kMaxMessageBytes = 4096;

@@ -85,6 +85,16 @@ absl::Status PgConnectVerdict(const PgError& e, ProbeMode mode) {
   return absl::UnknownError(e.message);
 }
 
+absl::Status PgQueryVerdict(absl::string_view sqlstate, std::string message) {
+  if (sqlstate == "42501") return absl::PermissionDeniedError(message);
+  if (absl::StartsWith(sqlstate, "42")) return absl::InvalidArgumentError(message);
+  return absl::UnavailableError(message);
+}
+
+bool PgIsDuplicateObject(absl::string_view sqlstate) { return sqlstate == "23505" || sqlstate == "42P07"; }
+
+bool PgIsLockTimeout(absl::string_view sqlstate) { return sqlstate == "55P03"; }
+
 bool PgTruthy(absl::string_view value) {
   std::string v = absl::AsciiStrToLower(absl::StripAsciiWhitespace(value));
   return v == "t" || v == "true" || v == "1" || v == "on" || v == "yes" || v == "y";

@@ -23,6 +23,14 @@ struct PgError {
 PgError ParsePgError(absl::string_view libpq_message);
 // What a failed connection attempt means.
 absl::Status PgConnectVerdict(const PgError& error, ProbeMode mode);
+// What a failed health query means: a syntax or undefined-object error (class 42) is bad
+// configuration, insufficient privilege (42501) is PermissionDenied, anything else may pass.
+absl::Status PgQueryVerdict(absl::string_view sqlstate, std::string message);
+// SQLSTATEs migrate acts on.
+// Two sessions creating the same table at once: 23505 (the catalog's unique index) or 42P07.
+bool PgIsDuplicateObject(absl::string_view sqlstate);
+// lock_timeout fired (55P03 lock_not_available): a transactional migration may be retried.
+bool PgIsLockTimeout(absl::string_view sqlstate);
 // True when a query result's first value is a true value ("t", "true", "1", "on", "yes").
 bool PgTruthy(absl::string_view value);
 // The first message a server sends after a StartupMessage, for pg_isready-style pings:

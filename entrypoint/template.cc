@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/text.h"
 
 namespace noshell {
 namespace {
@@ -41,16 +42,8 @@ class Renderer {
       ++more_errors_;
       return;
     }
-    int line = 1, col = 1;
-    for (size_t i = 0; i < pos && i < t_.size(); ++i) {
-      if (t_[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    errors_.push_back(absl::StrCat(source_, ":", line, ":", col, ": ", what));
+    const TextPosition at = PositionOfByte(t_, pos);
+    errors_.push_back(absl::StrCat(source_, ":", at.line, ":", at.column, ": ", what));
   }
 
   // The offset of the '}' closing a "${" whose body starts at `from`, honouring nested ${...}.

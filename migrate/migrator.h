@@ -13,6 +13,7 @@
 #define NOSHELL_MIGRATE_MIGRATOR_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,9 +21,10 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "common/logging.h"
+#include "common/clock.h"
 #include "migrate/db.h"
 #include "migrate/migration.h"
+#include "migrate/plan.h"
 
 namespace noshell {
 
@@ -56,17 +58,19 @@ struct MigrateEvent {
   absl::Duration duration = absl::ZeroDuration();
 };
 
-// What the history table says about a migration.
-struct HistoryRow {
-  std::string version, description, type, checksum, status, tx_mode, error, applied_at;
-  int statements_done = 0, statements_total = 0;
-};
+class HistoryStore;
+class MigrationLock;
 
+// The commands, each a short sequence of the pieces: plan.h decides, history.h records, lock.h
+// excludes other migrators, apply.h runs a file, adopt.h takes over another tool's history.
 class Migrator {
  public:
-  // `connect` opens another session (the table lock's heartbeat uses one).
-  Migrator(Database* db, MigrationSet set, MigrateOptions options, std::function<void(const MigrateEvent&)> emit,
-           std::function<absl::StatusOr<std::unique_ptr<Database>>()> connect = nullptr);
+  using Emit = std::function<void(const MigrateEvent&)>;
+  using Connect = std::function<absl::StatusOr<std::unique_ptr<Database>>()>;
+  // `connect` opens another session (the table lock's heartbeat uses one). `clock` paces lock
+  // polls and lock_timeout retries.
+  Migrator(Database* db, MigrationSet set, MigrateOptions options, Emit emit, Connect connect = nullptr,
+           Clock& clock = Clock::Real());
   ~Migrator();
 
   absl::Status Up();
@@ -79,45 +83,21 @@ class Migrator {
   absl::Status Validate();  // kFailedPrecondition when files and history disagree
 
  private:
-  absl::Status Lock();
-  absl::Status LockTable();
-  // Polls `try_once` with jittered backoff until it returns true or --lock-wait passes, saying
-  // every few seconds who holds the lock.
-  absl::Status PollLock(const std::function<absl::StatusOr<bool>()>& try_once, const std::function<std::string()>& holder,
-                        absl::string_view mode);
-  void Unlock();
-  absl::Status EnsureTable();
-  absl::StatusOr<std::vector<HistoryRow>> LoadHistory();
-  enum class Direction { kUp, kDown };
-  // A migration ready to send: split, its transaction mode decided, its content checked. Errors
-  // are kInvalidArgument naming the file: found before anything touches the database.
-  struct Prepared {
-    std::vector<Statement> stmts;
-    std::string whole_sql;     // the part as one text, for a transactional file sent whole
-    int first_line = 1;
-    bool split_ok = true;      // false: our parser did not know it; sent whole
-    std::string split_error;
-    bool whole = true;
-    TxMode mode = TxMode::kTransaction;
-    std::string why_no_tx;
-  };
-  absl::StatusOr<Prepared> Prepare(const Migration& m, Direction direction) const;
-  absl::Status Apply(const Migration& m, Direction direction = Direction::kUp);
-  // When our history is empty: the versions golang-migrate, dbmate, goose or Flyway recorded in
-  // their own table, as rows to adopt (`write` inserts them).
-  absl::StatusOr<std::vector<HistoryRow>> AdoptOtherTool(bool write);
+  absl::StatusOr<std::unique_ptr<MigrationLock>> Lock();
+  // Our history; when it is empty, the rows adopted from the folder's tool (written when `write`).
   absl::StatusOr<std::vector<HistoryRow>> HistoryWithAdoption(bool write);
-  std::string Table() const;
+  // Prepare(), kept from the check before the lock to the run (a large file is split once).
+  absl::StatusOr<Prepared> PrepareOnce(const Migration& m, Direction direction);
+  absl::Status Run(const Migration& m, Direction direction);
 
   Database* db_;
   MigrationSet set_;
   MigrateOptions options_;
-  std::function<void(const MigrateEvent&)> emit_;
-  std::function<absl::StatusOr<std::unique_ptr<Database>>()> connect_;
-  bool locked_ = false;
-  std::string lock_holder_;  // table mode: who we are in the lock row
-  struct Heartbeat;
-  std::unique_ptr<Heartbeat> heartbeat_;
+  Emit emit_;
+  Connect connect_;
+  Clock& clock_;
+  std::unique_ptr<HistoryStore> history_;
+  std::map<const Migration*, Prepared> prepared_;
 };
 
 }  // namespace noshell

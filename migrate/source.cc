@@ -107,8 +107,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   auto data = ReadWholeFile(path, kMaxMigrationBytes, "");
   if (!data.ok()) return absl::InvalidArgumentError(data.status().message());
   if (size_t nul = data->find('\0'); nul != std::string::npos) {
-    const auto line = 1 + std::count(data->begin(), data->begin() + static_cast<long>(nul), '\n');
-    return FileError(path, absl::StrCat("NUL byte at line ", line,
+    return FileError(path, absl::StrCat("NUL byte at line ", PositionOfByte(*data, nul).line,
                                         ": not a text file, or damaged (everything after it would be lost)"));
   }
   return NormalizeSql(*data);

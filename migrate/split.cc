@@ -10,48 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "common/text.h"
 
 namespace noshell {
 namespace {
 
-// 1-based line and column of byte `offset` in `text`.
-std::pair<int, int> LineCol(absl::string_view text, size_t offset) {
-  offset = std::min(offset, text.size());
-  int line = 1, col = 1;
-  for (size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return {line, col};
-}
-
 int CountLines(absl::string_view text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
-
-// Line numbers of increasing offsets in one text, counted incrementally: splitting a file of
-// 100 000 statements must not rescan it from the start for each one.
-class LineCounter {
- public:
-  LineCounter(absl::string_view text, int first_line) : text_(text), line_(first_line) {}
-  int LineAt(size_t offset) {
-    offset = std::min(offset, text_.size());
-    if (offset < pos_) {  // never happens in order; stay correct if it does
-      line_ -= static_cast<int>(std::count(text_.begin() + static_cast<long>(offset), text_.begin() + static_cast<long>(pos_), '\n'));
-    } else {
-      line_ += static_cast<int>(std::count(text_.begin() + static_cast<long>(pos_), text_.begin() + static_cast<long>(offset), '\n'));
-    }
-    pos_ = offset;
-    return line_;
-  }
-
- private:
-  absl::string_view text_;
-  size_t pos_ = 0;
-  int line_;
-};
 
 struct RawSplit {
   std::vector<std::pair<size_t, size_t>> stmts;  // (offset, length) within the input
@@ -69,8 +33,8 @@ RawSplit ParserSplit(const char* text, size_t len, int first_line) {
     // cursorpos is 1-based; 0 means "no position".
     out.ok = false;
     out.error_offset = r.error->cursorpos > 0 ? std::min(static_cast<size_t>(r.error->cursorpos - 1), len) : len;
-    auto [line, col] = LineCol(absl::string_view(text, len), out.error_offset);
-    out.error = absl::StrCat("line ", line + first_line - 1, ", column ", col, ": ", r.error->message);
+    const TextPosition at = PositionOfByte(absl::string_view(text, len), out.error_offset);
+    out.error = absl::StrCat("line ", at.line + first_line - 1, ", column ", at.column, ": ", r.error->message);
   } else {
     for (int i = 0; i < r.n_stmts; ++i) {
       out.stmts.emplace_back(static_cast<size_t>(r.stmts[i]->stmt_location), static_cast<size_t>(r.stmts[i]->stmt_len));

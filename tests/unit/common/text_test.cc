@@ -37,5 +37,33 @@ TEST(TextTest, JsonIsAlwaysValidUtf8) {
   EXPECT_EQ(JsonQuote("a\xff\x1b\"\\"), "\"a\xEF\xBF\xBD\\u001b\\\"\\\\\"");
 }
 
+TEST(TextTest, PositionsCountLinesAndCharacters) {
+  const std::string text = "ab\né€x\n\nz";
+  struct Case {
+    size_t offset;
+    int line, column;
+  };
+  for (const Case& c : {Case{0, 1, 1}, Case{2, 1, 3}, Case{3, 2, 1}, Case{5, 2, 2}, Case{8, 2, 3}, Case{9, 2, 4}, Case{10, 3, 1},
+                        Case{11, 4, 1}, Case{999, 4, 2}}) {
+    TextPosition p = PositionOfByte(text, c.offset);
+    EXPECT_EQ(p.line, c.line) << c.offset;
+    EXPECT_EQ(p.column, c.column) << c.offset;
+  }
+  // PostgreSQL counts an error's position in characters: character 5 is the euro sign, at byte 5.
+  EXPECT_EQ(ByteOfCharacter(text, 1), 0u);
+  EXPECT_EQ(ByteOfCharacter(text, 4), 3u);
+  EXPECT_EQ(ByteOfCharacter(text, 5), 5u);
+  EXPECT_EQ(ByteOfCharacter(text, 6), 8u);
+  EXPECT_EQ(ByteOfCharacter(text, 99), text.size());
+}
+
+TEST(TextTest, LineCounterMatchesPositionsInAnyOrder) {
+  const std::string text = "a\nb\nc\nd\n";
+  LineCounter lines(text, 10);
+  for (size_t offset : {0u, 2u, 3u, 6u, 7u, 1u, 8u, 100u}) {
+    EXPECT_EQ(lines.LineAt(offset), 9 + PositionOfByte(text, offset).line) << offset;
+  }
+}
+
 }  // namespace
 }  // namespace noshell

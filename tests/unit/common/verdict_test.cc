@@ -172,5 +172,24 @@ TEST(StatusRangesTest, Parse) {
   EXPECT_THAT(ParseStatusRanges("300-200"), StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("300-200")));
 }
 
+TEST(PgVerdictTest, QueryErrorsAndTheSqlStatesMigrateActsOn) {
+  struct Case {
+    const char* sqlstate;
+    absl::StatusCode want;
+  };
+  for (const Case& c : {Case{"42601", absl::StatusCode::kInvalidArgument}, Case{"42P01", absl::StatusCode::kInvalidArgument},
+                        Case{"42501", absl::StatusCode::kPermissionDenied}, Case{"57014", absl::StatusCode::kUnavailable},
+                        Case{"", absl::StatusCode::kUnavailable}, Case{"25006", absl::StatusCode::kUnavailable}}) {
+    absl::Status s = PgQueryVerdict(c.sqlstate, "msg");
+    EXPECT_EQ(s.code(), c.want) << c.sqlstate;
+    EXPECT_EQ(s.message(), "msg");
+  }
+  EXPECT_TRUE(PgIsDuplicateObject("23505"));
+  EXPECT_TRUE(PgIsDuplicateObject("42P07"));
+  EXPECT_FALSE(PgIsDuplicateObject("42P01"));
+  EXPECT_TRUE(PgIsLockTimeout("55P03"));
+  EXPECT_FALSE(PgIsLockTimeout("57014"));  // statement_timeout is not retried
+}
+
 }  // namespace
 }  // namespace noshell

@@ -1,0 +1,135 @@
+// migrate/adopt.cc — see adopt.h.
+#include "migrate/adopt.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace noshell {
+namespace {
+
+const Migration* FileFor(const MigrationSet& set, const std::string& version) {
+  for (const Migration& m : set.migrations) {
+    if (!m.repeatable && CompareVersions(m.version, version) == 0) return &m;
+  }
+  return nullptr;
+}
+
+// The row for `version`, described and checksummed by its file when the folder has one.
+HistoryRow Adopted(const MigrationSet& set, const std::string& tool, const std::string& version, const std::string& status,
+                   const std::string& error) {
+  HistoryRow h;
+  const Migration* m = FileFor(set, version);
+  h.version = m != nullptr ? m->version : version;
+  h.description = m != nullptr ? m->description : absl::StrCat("(recorded by ", tool, ")");
+  h.type = "adopted";
+  h.checksum = m != nullptr ? m->checksum : "";
+  h.status = status;
+  h.tx_mode = "transaction";
+  h.error = error;
+  return h;
+}
+
+absl::StatusOr<bool> TableExists(Database* db, const std::string& name) {
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r, db->Query("SELECT to_regclass($1) IS NOT NULL", {name}));
+  return r[0][0] == "t";
+}
+
+}  // namespace
+
+std::vector<HistoryRow> AdoptGolangMigrate(const MigrationSet& set, const std::string& version, bool dirty) {
+  const std::string tool = "golang-migrate";
+  std::vector<HistoryRow> rows;
+  for (const Migration& m : set.migrations) {
+    if (m.repeatable) continue;
+    const int c = CompareVersions(m.version, version);
+    if (c < 0 || (c == 0 && !dirty)) rows.push_back(Adopted(set, tool, m.version, "applied", ""));
+  }
+  if (dirty) {
+    rows.push_back(Adopted(set, tool, version, "failed",
+                           "golang-migrate left this version dirty: it may or may not have been applied (golang-migrate marks "
+                           "it dirty even when PostgreSQL rolled the migration back); check the database"));
+  } else if (FileFor(set, version) == nullptr) {
+    rows.push_back(Adopted(set, tool, version, "applied", ""));
+  }
+  return rows;
+}
+
+std::vector<HistoryRow> AdoptVersionList(const MigrationSet& set, const std::string& tool, const std::vector<std::string>& versions) {
+  std::vector<HistoryRow> rows;
+  for (const std::string& v : versions) rows.push_back(Adopted(set, tool, v, "applied", ""));
+  return rows;
+}
+
+std::vector<HistoryRow> AdoptFlyway(const MigrationSet& set, const std::vector<FlywayRow>& flyway) {
+  const std::string tool = "flyway";
+  std::vector<HistoryRow> rows;
+  std::string baseline;
+  for (const FlywayRow& r : flyway) {
+    if (r.type == "BASELINE") baseline = r.version;
+  }
+  for (const Migration& m : set.migrations) {
+    if (!m.repeatable && !baseline.empty() && CompareVersions(m.version, baseline) <= 0) {
+      rows.push_back(Adopted(set, tool, m.version, "applied", ""));
+    }
+  }
+  for (const FlywayRow& r : flyway) {
+    if (r.type == "BASELINE" || r.type == "SCHEMA") continue;
+    if (r.version.empty()) {  // a repeatable: adopt the file of that description at its current checksum
+      for (const Migration& m : set.migrations) {
+        if (m.repeatable && m.description == r.description && r.success) {
+          rows.push_back(HistoryRow{"", m.description, "repeatable", m.checksum, "applied", "transaction"});
+        }
+      }
+      continue;
+    }
+    rows.push_back(Adopted(set, tool, r.version, r.success ? "applied" : "failed", r.success ? "" : "recorded as failed by Flyway"));
+  }
+  return rows;
+}
+
+absl::StatusOr<Adoption> ReadOtherToolHistory(Database* db, const MigrationSet& set) {
+  Adoption a;
+  switch (set.format) {
+    case MigrationFormat::kGolangMigrate: {
+      a.tool = "golang-migrate", a.table = "schema_migrations";
+      NOSHELL_ASSIGN_OR_RETURN(bool has, TableExists(db, a.table));
+      if (!has) break;
+      NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r, db->Query("SELECT version::text, dirty::text FROM schema_migrations LIMIT 1"));
+      if (!r.empty()) a.rows = AdoptGolangMigrate(set, r[0][0], r[0][1] == "true");
+      break;
+    }
+    case MigrationFormat::kDbmate:
+    case MigrationFormat::kGoose: {
+      // Both keep a list of applied versions; goose appends a row per up and down.
+      const bool goose = set.format == MigrationFormat::kGoose;
+      a.tool = goose ? "goose" : "dbmate";
+      a.table = goose ? "goose_db_version" : "schema_migrations";
+      NOSHELL_ASSIGN_OR_RETURN(bool has, TableExists(db, a.table));
+      if (!has) break;
+      NOSHELL_ASSIGN_OR_RETURN(
+          std::vector<Row> r,
+          db->Query(goose ? "SELECT g.version_id::text FROM goose_db_version g WHERE g.version_id > 0 AND g.is_applied AND "
+                            "g.id = (SELECT max(id) FROM goose_db_version h WHERE h.version_id = g.version_id) ORDER BY g.version_id"
+                          : "SELECT version::text FROM schema_migrations ORDER BY version"));
+      std::vector<std::string> versions;
+      for (const Row& v : r) versions.push_back(v[0]);
+      a.rows = AdoptVersionList(set, a.tool, versions);
+      break;
+    }
+    case MigrationFormat::kFlyway: {
+      a.tool = "flyway", a.table = "flyway_schema_history";
+      NOSHELL_ASSIGN_OR_RETURN(bool has, TableExists(db, a.table));
+      if (!has) break;
+      NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r,
+                               db->Query("SELECT coalesce(version, ''), description, type, success::text FROM flyway_schema_history "
+                                         "ORDER BY installed_rank"));
+      std::vector<FlywayRow> rows;
+      for (const Row& v : r) rows.push_back(FlywayRow{v[0], v[1], v[2], v[3] == "true"});
+      a.rows = AdoptFlyway(set, rows);
+      break;
+    }
+  }
+  return a;
+}
+
+}  // namespace noshell

@@ -1,0 +1,51 @@
+// migrate/apply.h — running one prepared migration, with the strategy its transaction mode needs:
+//   in a transaction: the file and its history row commit together; when lock_timeout fires the
+//     whole transaction is retried with backoff (--lock-retries);
+//   statement by statement (no transaction): each statement commits on its own and the progress
+//     is recorded after each, so a failure at statement k is on record and blocks later runs;
+//   reverting statement by statement (down of a non-transactional file).
+// A cancel (SIGTERM) rolls back what is open; results are kCancelled, failures kAborted naming the
+// file, the statement and its line.
+#ifndef NOSHELL_MIGRATE_APPLY_H_
+#define NOSHELL_MIGRATE_APPLY_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "common/clock.h"
+#include "migrate/db.h"
+#include "migrate/history.h"
+#include "migrate/migrator.h"
+#include "migrate/plan.h"
+
+namespace noshell {
+
+class Applier {
+ public:
+  Applier(Database* db, HistoryStore* history, const MigrateOptions& options, std::function<void(const MigrateEvent&)> emit,
+          Clock& clock)
+      : db_(db), history_(history), options_(options), emit_(std::move(emit)), clock_(clock) {}
+
+  absl::Status Apply(const Migration& m, Direction direction, const Prepared& prepared);
+
+ private:
+  absl::Status InTransaction(const Migration& m, Direction direction, const Prepared& p);
+  absl::Status StatementByStatement(const Migration& m, const Prepared& p);
+  absl::Status RevertStatementByStatement(const Migration& m, const Prepared& p);
+  // lock_timeout and statement_timeout for the session (not through a transaction pooler, where
+  // a session-level SET would leak to other clients), and back to the server's after.
+  absl::Status SetSessionTimeouts();
+  void ResetSessionTimeouts();
+  // The server's last error as a failure of `label` (kCancelled when a stop was asked for).
+  absl::Status Failure(const std::string& label, const Migration& m, const std::string& where);
+
+  Database* const db_;
+  HistoryStore* const history_;
+  const MigrateOptions& options_;
+  const std::function<void(const MigrateEvent&)> emit_;
+  Clock& clock_;
+};
+
+}  // namespace noshell
+
+#endif  // NOSHELL_MIGRATE_APPLY_H_

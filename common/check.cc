@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/errno_status.h"
 #include "common/status_macros.h"
 
 namespace noshell {
@@ -39,9 +40,9 @@ class FileCheck : public Check {
   absl::Status Probe(absl::Time) override {
     struct stat st;
     if (stat(target_.path.c_str(), &st) != 0) {
-      int err = errno;
-      std::string msg = absl::StrCat("stat ", target_.path, ": ", std::strerror(err));
-      return err == ENOENT ? absl::UnavailableError(msg) : absl::PermissionDeniedError(msg);
+      // No heartbeat yet is a process that has not started beating: worth waiting for.
+      absl::Status s = ErrnoToStatus(errno, absl::StrCat("stat ", target_.path));
+      return absl::IsNotFound(s) ? absl::UnavailableError(s.message()) : s;
     }
     absl::Time mtime = absl::TimeFromTimespec(st.st_mtim);
     absl::Duration age = clock_->Now() - mtime;

@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/errno_status.h"
 
 namespace noshell {
 namespace {
@@ -63,26 +64,17 @@ void RemovePendingStagedFiles() {
   g_pending_mu.Unlock();
 }
 
-absl::Status FileErrnoStatus(int err, absl::string_view context) {
-  std::string msg = absl::StrCat(context, ": ", std::strerror(err));
-  switch (err) {
-    case ENOENT: return absl::NotFoundError(msg);
-    case EACCES: case EPERM: return absl::PermissionDeniedError(msg);
-    default: return absl::InvalidArgumentError(msg);
-  }
-}
-
 absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_bytes, absl::string_view what) {
   const std::string p(path);
   const std::string context = absl::StrCat("read ", what, what.empty() ? "" : " ", path);
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, for ever.
   int fd = open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return FileErrnoStatus(errno, context);
+  if (fd < 0) return ErrnoToStatus(errno, context);
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int err = errno;
     close(fd);
-    return FileErrnoStatus(err, context);
+    return ErrnoToStatus(err, context);
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
@@ -97,7 +89,7 @@ absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_byt
     if (n < 0) {
       int err = errno;
       close(fd);
-      return FileErrnoStatus(err, context);
+      return ErrnoToStatus(err, context);
     }
     if (n == 0) break;
     if (data.size() + static_cast<size_t>(n) > max_bytes) {
@@ -118,15 +110,15 @@ absl::StatusOr<StagedFile> StagedFile::Write(const std::string& path, absl::stri
   for (int attempt = 0; fd < 0 && attempt < 8; ++attempt) {
     tmp = absl::StrCat(path, ".tmp-", RandomSuffix());
     fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 && errno != EEXIST) return FileErrnoStatus(errno, context);
+    if (fd < 0 && errno != EEXIST) return ErrnoToStatus(errno, context);
   }
-  if (fd < 0) return FileErrnoStatus(EEXIST, context);
+  if (fd < 0) return ErrnoToStatus(EEXIST, context);
   Track(tmp);
   auto fail = [&](int err) {
     Untrack(tmp);
     close(fd);
     unlink(tmp.c_str());
-    return FileErrnoStatus(err, context);
+    return ErrnoToStatus(err, context);
   };
   size_t off = 0;
   while (off < content.size()) {
@@ -142,7 +134,7 @@ absl::StatusOr<StagedFile> StagedFile::Write(const std::string& path, absl::stri
     int err = errno;
     unlink(tmp.c_str());
     Untrack(tmp);
-    return FileErrnoStatus(err, context);
+    return ErrnoToStatus(err, context);
   }
   return StagedFile(path, tmp);
 }
@@ -159,8 +151,26 @@ absl::Status StagedFile::Commit() {
   if (rc != 0) unlink(tmp_.c_str());
   Untrack(tmp_);
   tmp_.clear();
-  if (rc != 0) return FileErrnoStatus(err, absl::StrCat("write ", path_));
+  if (rc != 0) return ErrnoToStatus(err, absl::StrCat("write ", path_));
   return absl::OkStatus();
+}
+
+absl::Status StagedFile::CommitIfAbsent() {
+  // link() never replaces: it fails with EEXIST whatever is there, a dangling symlink included.
+  const int rc = link(tmp_.c_str(), path_.c_str());
+  const int err = errno;
+  unlink(tmp_.c_str());
+  Untrack(tmp_);
+  tmp_.clear();
+  if (rc == 0) return absl::OkStatus();
+  if (err == EEXIST) return absl::AlreadyExistsError(absl::StrCat(path_, " already exists"));
+  return ErrnoToStatus(err, absl::StrCat("write ", path_));
+}
+
+absl::Status WriteNewFile(const std::string& path, absl::string_view content, mode_t mode) {
+  absl::StatusOr<StagedFile> staged = StagedFile::Write(path, content, mode);
+  if (!staged.ok()) return staged.status();
+  return staged->CommitIfAbsent();
 }
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view content, mode_t mode, uid_t uid,

@@ -15,10 +15,6 @@
 
 namespace noshell {
 
-// An errno as a Status for a file operation: "<context>: <strerror>". ENOENT is kNotFound,
-// EACCES/EPERM kPermissionDenied, everything else kInvalidArgument (bad input from the operator).
-absl::Status FileErrnoStatus(int err, absl::string_view context);
-
 // Reads the whole regular file at `path` (symlinks followed), at most `max_bytes`. A directory, a
 // FIFO, a socket or a device is refused without blocking; so is a file larger than `max_bytes`
 // and a read error part-way. `what` names the file in messages: "read <what> <path>: why".
@@ -30,6 +26,10 @@ absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_byt
 // uid/gid -1: leave as created. On error nothing is left behind and `path` is untouched.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view content, mode_t mode,
                                  uid_t uid = static_cast<uid_t>(-1), gid_t gid = static_cast<gid_t>(-1));
+
+// Creates `path` with `content` and `mode`, never replacing anything: kAlreadyExists when it
+// exists (or is a symlink). On error nothing is left behind.
+absl::Status WriteNewFile(const std::string& path, absl::string_view content, mode_t mode);
 
 // A file written but not yet in place: Commit() renames it over its destination; destroying it
 // uncommitted removes it. Lets a caller prepare several files and replace them only when every
@@ -43,6 +43,8 @@ class StagedFile {
   StagedFile(const StagedFile&) = delete;
   ~StagedFile();
   absl::Status Commit();
+  // Puts it in place only if nothing is at the destination (kAlreadyExists otherwise).
+  absl::Status CommitIfAbsent();
 
  private:
   StagedFile(std::string path, std::string tmp) : path_(std::move(path)), tmp_(std::move(tmp)) {}

@@ -27,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/errno_status.h"
 #include "common/url.h"
 
 namespace noshell {
@@ -82,26 +83,13 @@ Fd::~Fd() {
   if (fd_ >= 0) close(fd_);
 }
 
-absl::Status ErrnoStatus(int err, absl::string_view context) {
-  std::string msg = absl::StrCat(context, ": ", std::strerror(err));
-  switch (err) {
-    case ECONNREFUSED: case ECONNRESET: case ENETUNREACH: case EHOSTUNREACH: case ENOENT:
-    case ETIMEDOUT: case EPIPE: case EAGAIN: case ECONNABORTED: case EADDRNOTAVAIL:
-      return absl::UnavailableError(msg);
-    case EACCES: case EPERM:
-      return absl::PermissionDeniedError(msg);
-    default:
-      return absl::UnknownError(msg);
-  }
-}
-
 absl::Status WaitFd(int fd, short events, absl::Time deadline, absl::string_view what) {
   for (;;) {
     pollfd p{fd, events, 0};
     int rc = poll(&p, 1, PollTimeoutMs(deadline));
     if (rc > 0) return absl::OkStatus();
     if (rc == 0) return absl::DeadlineExceededError(absl::StrCat("timed out ", what));
-    if (errno != EINTR) return ErrnoStatus(errno, "poll");
+    if (errno != EINTR) return ErrnoToStatus(errno, "poll");
   }
 }
 
@@ -234,7 +222,7 @@ absl::StatusOr<Fd> ConnectTcp(absl::string_view host, int port, absl::Time deadl
     std::vector<pollfd> fds;
     for (const Attempt& a : pending) fds.push_back({a.fd.get(), POLLOUT, 0});
     int rc = poll(fds.data(), fds.size(), PollTimeoutMs(wake));
-    if (rc < 0 && errno != EINTR) return ErrnoStatus(errno, "poll");
+    if (rc < 0 && errno != EINTR) return ErrnoToStatus(errno, "poll");
     if (rc > 0) {
       for (size_t i = fds.size(); i-- > 0;) {
         if (fds[i].revents == 0) continue;
@@ -262,16 +250,18 @@ absl::StatusOr<Fd> ConnectUnix(absl::string_view path, absl::Time deadline) {
   }
   std::memcpy(sa.sun_path, path.data(), path.size());
   Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return ErrnoStatus(errno, "socket");
+  if (!fd.valid()) return ErrnoToStatus(errno, "socket");
   std::string what = absl::StrCat("connect unix://", path);
   if (connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    if (errno != EINPROGRESS && errno != EAGAIN) return ErrnoStatus(errno, what);
+    // No socket file yet is a server that has not started: worth waiting for.
+    if (errno == ENOENT) return absl::UnavailableError(ErrnoToStatus(errno, what).message());
+    if (errno != EINPROGRESS && errno != EAGAIN) return ErrnoToStatus(errno, what);
     absl::Status ready = WaitFd(fd.get(), POLLOUT, deadline, absl::StrCat("connecting to unix://", path));
     if (!ready.ok()) return ready;
     int err = 0;
     socklen_t len = sizeof err;
     getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) return ErrnoStatus(err, what);
+    if (err != 0) return ErrnoToStatus(err, what);
   }
   return fd;
 }
@@ -365,7 +355,7 @@ absl::StatusOr<std::unique_ptr<Stream>> Stream::Tls(Fd fd, absl::string_view ser
       return absl::UnauthenticatedError(
           absl::StrCat("TLS: certificate verification failed: ", X509_verify_cert_error_string(verify)));
     }
-    if (err == SSL_ERROR_SYSCALL && errno != 0) return ErrnoStatus(errno, "TLS handshake");
+    if (err == SSL_ERROR_SYSCALL && errno != 0) return ErrnoToStatus(errno, "TLS handshake");
     return absl::UnavailableError("TLS handshake failed: " + OpenSslError("connection closed by peer"));
   }
   return s;
@@ -394,7 +384,7 @@ absl::Status Stream::WriteAll(absl::string_view data, absl::Time deadline) {
       continue;
     }
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return ErrnoStatus(errno, "send");
+    if (errno != EAGAIN) return ErrnoToStatus(errno, "send");
     absl::Status ready = WaitFd(fd_.get(), POLLOUT, deadline, "sending");
     if (!ready.ok()) return ready;
   }
@@ -421,7 +411,7 @@ absl::StatusOr<size_t> Stream::Read(char* buf, size_t n, absl::Time deadline) {
     ssize_t got = recv(fd_.get(), buf, n, 0);
     if (got >= 0) return static_cast<size_t>(got);
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return ErrnoStatus(errno, "recv");
+    if (errno != EAGAIN) return ErrnoToStatus(errno, "recv");
     absl::Status ready = WaitFd(fd_.get(), POLLIN, deadline, "waiting for a reply");
     if (!ready.ok()) return ready;
   }

@@ -64,8 +64,6 @@ absl::StatusOr<Fd> ConnectUnix(absl::string_view path, absl::Time deadline);
 // Polls `fd` for `events` until ready. `what` names the step in the timeout message.
 absl::Status WaitFd(int fd, short events, absl::Time deadline, absl::string_view what);
 
-// An errno as a Status: ECONNREFUSED and friends are kUnavailable (retry), the rest kUnknown.
-absl::Status ErrnoStatus(int err, absl::string_view context);
 
 struct TlsOptions {
   std::string ca_file;    // PEM bundle; empty means the system store

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/errno_status.h"
 #include "common/postgres.h"
 #include "common/net.h"
 #include "common/pg_buffer.h"
@@ -202,7 +203,7 @@ absl::StatusOr<PgConnPtr> PgConnect(const Target& target, const std::vector<PgEn
     absl::Duration left = wake - absl::Now();
     int timeout_ms = left <= absl::ZeroDuration() ? 0 : static_cast<int>(absl::ToInt64Milliseconds(left) + 1);
     int rc = poll(fds.data(), fds.size(), timeout_ms);
-    if (rc < 0 && errno != EINTR) return ErrnoStatus(errno, "poll");
+    if (rc < 0 && errno != EINTR) return ErrnoToStatus(errno, "poll");
     if (rc <= 0) continue;
     for (size_t i = active.size(); i-- > 0;) {
       if (fds[i].revents == 0) continue;

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/errno_status.h"
 #include "common/file.h"
 
 namespace noshell {
@@ -128,11 +129,11 @@ absl::Status ChownPaths(const std::vector<std::string>& paths, uid_t uid, gid_t 
   for (const std::string& path : paths) {
     struct stat st;
     if (lstat(path.c_str(), &st) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat("chown ", path, ": ", std::strerror(errno)));
+      return ErrnoToStatus(errno, absl::StrCat("chown ", path));
     }
     if (st.st_uid == uid && st.st_gid == gid) continue;  // done on an earlier start
     if (lchown(path.c_str(), uid, gid) != 0) {
-      return absl::PermissionDeniedError(absl::StrCat("chown ", path, ": ", std::strerror(errno)));
+      return ErrnoToStatus(errno, absl::StrCat("chown ", path));
     }
     if (!S_ISDIR(st.st_mode)) continue;
     std::error_code ec;
@@ -140,10 +141,10 @@ absl::Status ChownPaths(const std::vector<std::string>& paths, uid_t uid, gid_t 
       struct stat e;
       if (lstat(it->path().c_str(), &e) != 0 || (e.st_uid == uid && e.st_gid == gid)) continue;
       if (lchown(it->path().c_str(), uid, gid) != 0) {
-        return absl::PermissionDeniedError(absl::StrCat("chown ", it->path().string(), ": ", std::strerror(errno)));
+        return ErrnoToStatus(errno, absl::StrCat("chown ", it->path().string()));
       }
     }
-    if (ec) return absl::InvalidArgumentError(absl::StrCat("chown ", path, ": ", ec.message()));
+    if (ec) return ErrnoToStatus(ec.value(), absl::StrCat("chown ", path));
   }
   return absl::OkStatus();
 }

@@ -22,6 +22,8 @@
 #include "common/target.h"
 #include "common/text.h"
 #include "common/wait.h"
+#include "migrate/new_migration.h"
+#include "migrate/placeholders.h"
 #include "migrate/source.h"
 #include "spdlog/spdlog.h"
 

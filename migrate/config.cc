@@ -10,7 +10,6 @@
 #include "common/status_macros.h"
 #include "common/text.h"
 #include "common/version.h"
-#include "migrate/source.h"
 
 namespace noshell {
 namespace {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "migrate/split.h"
 
@@ -46,6 +47,14 @@ struct MigrationSet {
 int CompareVersions(absl::string_view a, absl::string_view b);
 // The form under which equal versions compare equal: "007" -> "7", "1_1" -> "1.1", "1.0" -> "1".
 std::string CanonicalVersion(absl::string_view v);
+
+// A VERSION from the command line, as `command` ("up", "baseline", "repair") received it: digits,
+// optionally separated by '.' or '_' ("20240101120000", "1.2.1"). Anything else ("v2", "xyz")
+// compared as a version would pick an arbitrary subset of the folder, so it is kInvalidArgument.
+absl::Status CheckVersionSyntax(absl::string_view version, absl::string_view command);
+// The same, and the version of a (non-repeatable) migration of `set`: a typo must not apply or
+// baseline a different set of files than meant.
+absl::Status CheckVersionInFolder(const MigrationSet& set, absl::string_view version, absl::string_view command);
 
 }  // namespace noshell
 

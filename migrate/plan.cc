@@ -153,11 +153,7 @@ absl::StatusOr<Prepared> Prepare(const Migration& m, Direction direction) {
   const bool down = direction == Direction::kDown;
   const std::vector<Segment>& segments = down ? *m.down : m.up;
   Prepared p;
-  if (down) {
-    for (const Segment& seg : segments) p.whole_sql += seg.text;
-  } else {
-    p.whole_sql = m.up_sql;
-  }
+  p.whole_sql = down ? JoinSegments(segments) : m.up_sql;
   p.first_line = segments.empty() ? 1 : segments[0].first_line;
   absl::StatusOr<std::vector<Statement>> split = SplitSegments(segments);
   // What can never run (COPY data without its end, COPY TO stdout) is refused whatever the mode;

@@ -287,4 +287,10 @@ absl::StatusOr<std::vector<Statement>> SplitSegments(const std::vector<Segment>&
   return out;
 }
 
+std::string JoinSegments(const std::vector<Segment>& segments) {
+  std::string out;
+  for (const Segment& s : segments) out += s.text;
+  return out;
+}
+
 }  // namespace noshell

@@ -31,6 +31,9 @@ struct Segment {
   bool verbatim = false;
 };
 
+// The segments' texts, one after the other: the part as one text.
+std::string JoinSegments(const std::vector<Segment>& segments);
+
 // Splits `sql` (which starts at line `first_line` of its file). Errors say "line L[, column C]:
 // why": kInvalidArgument for what PostgreSQL's parser (of the version we link) rejects, which a
 // newer server may accept; kFailedPrecondition for what can never run as a migration (COPY FROM

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "migrate/formats.h"
 #include "migrate/source.h"
 #include "migrate/split.h"
 

@@ -4,9 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "common/errno_status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -107,6 +111,40 @@ TEST_F(FileTest, WriteIntoMissingFolderFails) {
   absl::Status s = WriteFileAtomically(Path("no/such/dir/x"), "x", 0644);
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(s.message()), HasSubstr("write " + Path("no/such/dir/x") + ": No such file"));
+}
+
+TEST_F(FileTest, NewFilesNeverReplaceAnything) {
+  ASSERT_TRUE(WriteNewFile(Path("new"), "first", 0640).ok());
+  EXPECT_EQ(Read("new"), "first");
+  struct stat st;
+  ASSERT_EQ(stat(Path("new").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  absl::Status again = WriteNewFile(Path("new"), "second", 0640);
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists) << again;
+  EXPECT_EQ(Read("new"), "first");
+  // A dangling symlink is something: never followed, never replaced.
+  ASSERT_EQ(symlink(Path("elsewhere").c_str(), Path("link").c_str()), 0);
+  EXPECT_EQ(WriteNewFile(Path("link"), "x", 0644).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(access(Path("elsewhere").c_str(), F_OK), 0);
+  // Nothing but the file and the link is left.
+  EXPECT_EQ(std::system(("test $(ls -A " + dir_ + " | wc -l) -eq 2").c_str()), 0);
+}
+
+TEST(ErrnoToStatusTest, OneMappingForFilesAndSockets) {
+  struct Case {
+    int err;
+    absl::StatusCode want;
+  };
+  for (const Case& c : {Case{ENOENT, absl::StatusCode::kNotFound}, Case{EACCES, absl::StatusCode::kPermissionDenied},
+                        Case{EPERM, absl::StatusCode::kPermissionDenied}, Case{ECONNREFUSED, absl::StatusCode::kUnavailable},
+                        Case{ECONNRESET, absl::StatusCode::kUnavailable}, Case{ETIMEDOUT, absl::StatusCode::kUnavailable},
+                        Case{EPIPE, absl::StatusCode::kUnavailable}, Case{EISDIR, absl::StatusCode::kInvalidArgument},
+                        Case{ELOOP, absl::StatusCode::kInvalidArgument}, Case{EMFILE, absl::StatusCode::kUnknown},
+                        Case{EIO, absl::StatusCode::kUnknown}}) {
+    absl::Status s = ErrnoToStatus(c.err, "open /x");
+    EXPECT_EQ(s.code(), c.want) << c.err;
+    EXPECT_THAT(std::string(s.message()), HasSubstr(absl::StrCat("open /x: ", std::strerror(c.err))));
+  }
 }
 
 }  // namespace

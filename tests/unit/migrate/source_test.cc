@@ -5,6 +5,9 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "migrate/formats.h"
+#include "migrate/new_migration.h"
+#include "migrate/placeholders.h"
 
 namespace noshell {
 namespace {

@@ -1,0 +1,37 @@
+// migrate/formats.h — what each tool's file content means: dbmate's and goose's markers (up and
+// down parts, transaction opt-outs, goose's StatementBegin blocks) and Flyway's per-script .conf.
+// Pure: text in, pieces out. Errors are kInvalidArgument saying "line L: what" (the caller adds
+// the file).
+#ifndef NOSHELL_MIGRATE_FORMATS_H_
+#define NOSHELL_MIGRATE_FORMATS_H_
+
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "migrate/migration.h"
+#include "migrate/split.h"
+
+namespace noshell {
+
+// The pieces of one file's content.
+struct ParsedFile {
+  std::vector<Segment> up;
+  std::optional<std::vector<Segment>> down;
+  bool no_transaction = false;  // declared by the file
+};
+absl::StatusOr<ParsedFile> ParseDbmate(absl::string_view content);
+absl::StatusOr<ParsedFile> ParseGoose(absl::string_view content);
+
+// A {version}_{name}.sql file is goose's (a "-- +goose" marker) or dbmate's ("-- migrate:up");
+// nullopt when it has neither; kInvalidArgument when it has both.
+absl::StatusOr<std::optional<MigrationFormat>> DetectNumberedFormat(absl::string_view content);
+
+// Flyway's V1__x.sql.conf: executeInTransaction=true|false is the one setting read; any other is
+// refused (it would be silently ignored). nullopt when the file does not set it.
+absl::StatusOr<std::optional<bool>> ParseFlywayConf(absl::string_view content);
+
+}  // namespace noshell
+
+#endif  // NOSHELL_MIGRATE_FORMATS_H_

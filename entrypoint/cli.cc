@@ -216,7 +216,9 @@ int EntrypointExitCodeFor(const absl::Status& s) {
     if (absl::SimpleAtoi(std::string(*sig), &n)) return 128 + n;
   }
   int step = static_cast<int>(EntrypointStep::kConfig);
-  if (auto tag = s.GetPayload(kStepPayload); tag.has_value()) absl::SimpleAtoi(std::string(*tag), &step);
+  if (auto tag = s.GetPayload(kStepPayload); tag.has_value() && !absl::SimpleAtoi(std::string(*tag), &step)) {
+    step = static_cast<int>(EntrypointStep::kConfig);
+  }
   switch (static_cast<EntrypointStep>(step)) {
     case EntrypointStep::kConfig: return kEntrypointUsage;
     case EntrypointStep::kSecrets: return kEntrypointSecret;

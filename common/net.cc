@@ -28,13 +28,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/errno_status.h"
+#include "common/status_macros.h"
 #include "common/url.h"
 
 namespace noshell {
 namespace {
-
-// How long one address may hang before the next is tried alongside it.
-constexpr absl::Duration kConnectStagger = absl::Milliseconds(200);
 
 // Distroless images keep their CA bundle here; a static OpenSSL looks under /usr/lib/ssl instead.
 constexpr const char* kDistrolessCaBundle = "/etc/ssl/certs/ca-certificates.crt";
@@ -173,73 +171,86 @@ absl::StatusOr<std::vector<Address>> Resolve(absl::string_view host, int port, a
   return lookup->result;
 }
 
-absl::StatusOr<Fd> ConnectTcp(absl::string_view host, int port, absl::Time deadline,
-                              std::string* connected_to) {
-  auto addrs = Resolve(host, port, deadline);
-  if (!addrs.ok()) return addrs.status();
-
-  struct Attempt {
-    Fd fd;
-    const Address* addr;
-  };
-  std::vector<Attempt> pending;
-  std::vector<std::string> errors;
+absl::StatusOr<StaggeredResult> RunStaggered(size_t attempts, absl::Time deadline, const StaggeredSteps& steps) {
+  std::vector<size_t> active;  // attempts in progress, oldest first
   size_t next = 0;
   absl::Time next_start = absl::Now();
-
-  auto start_next = [&]() {
-    while (next < addrs->size()) {
-      const Address& a = (*addrs)[next++];
-      Fd fd(socket(a.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-      if (!fd.valid()) {
-        errors.push_back(absl::StrCat(a.text, ": ", std::strerror(errno)));
-        continue;
-      }
-      if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&a.addr), a.len) == 0 || errno == EINPROGRESS) {
-        pending.push_back({std::move(fd), &a});
-        next_start = absl::Now() + kConnectStagger;
-        return;
-      }
-      errors.push_back(absl::StrCat(a.text, ": ", std::strerror(errno)));
-    }
-  };
-
-  start_next();
   for (;;) {
-    if (pending.empty()) {
-      if (next < addrs->size()) {
-        start_next();
-        continue;
+    // Start the next attempt when none is in progress, or the last one has had its head start.
+    while (next < attempts && (active.empty() || absl::Now() >= next_start)) {
+      const size_t i = next++;
+      next_start = absl::Now() + kConnectStagger;
+      switch (steps.start(i)) {
+        case AttemptState::kInProgress: active.push_back(i); break;
+        case AttemptState::kConnected: return StaggeredResult{StaggeredResult::kConnected, i};
+        case AttemptState::kDecided: return StaggeredResult{StaggeredResult::kDecided, i};
+        case AttemptState::kFailed: break;
       }
-      return absl::UnavailableError(absl::StrCat("connect ", JoinHostPort(host, port), ": ",
-                                                 absl::StrJoin(errors, "; ")));
     }
-    absl::Time now = absl::Now();
-    if (now >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat("timed out connecting to ", JoinHostPort(host, port)));
-    }
-    absl::Time wake = next < addrs->size() ? std::min(deadline, next_start) : deadline;
+    if (active.empty()) return StaggeredResult{StaggeredResult::kAllFailed, 0};
+    if (absl::Now() >= deadline) return StaggeredResult{StaggeredResult::kTimedOut, active.front()};
     std::vector<pollfd> fds;
-    for (const Attempt& a : pending) fds.push_back({a.fd.get(), POLLOUT, 0});
-    int rc = poll(fds.data(), fds.size(), PollTimeoutMs(wake));
+    for (size_t i : active) {
+      const auto [fd, events] = steps.wait_for(i);
+      fds.push_back({fd, events, 0});
+    }
+    const int rc = poll(fds.data(), fds.size(), PollTimeoutMs(next < attempts ? std::min(next_start, deadline) : deadline));
     if (rc < 0 && errno != EINTR) return ErrnoToStatus(errno, "poll");
-    if (rc > 0) {
-      for (size_t i = fds.size(); i-- > 0;) {
-        if (fds[i].revents == 0) continue;
-        int err = 0;
-        socklen_t len = sizeof err;
-        getsockopt(fds[i].fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err == 0) {
-          if (connected_to != nullptr) *connected_to = pending[i].addr->text;
-          return std::move(pending[i].fd);
-        }
-        errors.push_back(absl::StrCat(pending[i].addr->text, ": ", std::strerror(err)));
-        pending.erase(pending.begin() + static_cast<long>(i));
-        next_start = absl::Now();  // a failure starts the next address at once
+    if (rc <= 0) continue;
+    for (size_t k = fds.size(); k-- > 0;) {
+      if (fds[k].revents == 0) continue;
+      const size_t i = active[k];
+      switch (steps.advance(i)) {
+        case AttemptState::kInProgress: break;
+        case AttemptState::kConnected: return StaggeredResult{StaggeredResult::kConnected, i};
+        case AttemptState::kDecided: return StaggeredResult{StaggeredResult::kDecided, i};
+        case AttemptState::kFailed:
+          active.erase(active.begin() + static_cast<long>(k));
+          next_start = absl::Now();  // a failure starts the next at once
+          break;
       }
     }
-    if (next < addrs->size() && absl::Now() >= next_start) start_next();
   }
+}
+
+absl::StatusOr<Fd> ConnectTcp(absl::string_view host, int port, absl::Time deadline, std::string* connected_to) {
+  auto addrs = Resolve(host, port, deadline);
+  if (!addrs.ok()) return addrs.status();
+  std::vector<Fd> fds(addrs->size());
+  std::vector<std::string> errors;
+  StaggeredSteps steps;
+  steps.start = [&](size_t i) {
+    const Address& a = (*addrs)[i];
+    Fd fd(socket(a.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (fd.valid() && (connect(fd.get(), reinterpret_cast<const sockaddr*>(&a.addr), a.len) == 0 || errno == EINPROGRESS)) {
+      fds[i] = std::move(fd);
+      return AttemptState::kInProgress;  // writable once connected (at once if it already is)
+    }
+    errors.push_back(absl::StrCat(a.text, ": ", std::strerror(errno)));
+    return AttemptState::kFailed;
+  };
+  steps.wait_for = [&](size_t i) { return std::make_pair(fds[i].get(), static_cast<short>(POLLOUT)); };
+  steps.advance = [&](size_t i) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(fds[i].get(), SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err == 0) return AttemptState::kConnected;
+    errors.push_back(absl::StrCat((*addrs)[i].text, ": ", std::strerror(err)));
+    fds[i] = Fd();
+    return AttemptState::kFailed;
+  };
+  NOSHELL_ASSIGN_OR_RETURN(StaggeredResult r, RunStaggered(addrs->size(), deadline, steps));
+  switch (r.outcome) {
+    case StaggeredResult::kConnected:
+      if (connected_to != nullptr) *connected_to = (*addrs)[r.index].text;
+      return std::move(fds[r.index]);
+    case StaggeredResult::kTimedOut:
+      return absl::DeadlineExceededError(absl::StrCat("timed out connecting to ", JoinHostPort(host, port)));
+    case StaggeredResult::kAllFailed:
+    case StaggeredResult::kDecided:
+      break;
+  }
+  return absl::UnavailableError(absl::StrCat("connect ", JoinHostPort(host, port), ": ", absl::StrJoin(errors, "; ")));
 }
 
 absl::StatusOr<Fd> ConnectUnix(absl::string_view path, absl::Time deadline) {

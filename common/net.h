@@ -7,8 +7,10 @@
 
 #include <sys/socket.h>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -60,6 +62,30 @@ absl::StatusOr<std::vector<Address>> Resolve(absl::string_view host, int port, a
 absl::StatusOr<Fd> ConnectTcp(absl::string_view host, int port, absl::Time deadline,
                               std::string* connected_to = nullptr);
 absl::StatusOr<Fd> ConnectUnix(absl::string_view path, absl::Time deadline);
+
+// Staggered connection attempts (RFC 8305's shape), shared by TCP connects and libpq logins:
+// attempt 0 starts at once, the next one `kConnectStagger` after the last started, or at once when
+// one fails; every attempt in progress is polled; the first that connects wins.
+enum class AttemptState {
+  kInProgress,  // poll its fd again
+  kConnected,   // the winner
+  kFailed,      // this one failed: go on with the others
+  kDecided,     // stop everything: the caller has its verdict (a server's own refusal)
+};
+struct StaggeredSteps {
+  // Starts attempt i.
+  std::function<AttemptState(size_t)> start;
+  // The fd and events attempt i (in progress) waits for.
+  std::function<std::pair<int, short>(size_t)> wait_for;
+  // Attempt i's fd is ready.
+  std::function<AttemptState(size_t)> advance;
+};
+struct StaggeredResult {
+  enum Outcome { kConnected, kDecided, kAllFailed, kTimedOut } outcome;
+  size_t index = 0;        // kConnected, kDecided: which attempt; kTimedOut: the oldest in progress
+};
+inline constexpr absl::Duration kConnectStagger = absl::Milliseconds(200);
+absl::StatusOr<StaggeredResult> RunStaggered(size_t attempts, absl::Time deadline, const StaggeredSteps& steps);
 
 // Polls `fd` for `events` until ready. `what` names the step in the timeout message.
 absl::Status WaitFd(int fd, short events, absl::Time deadline, absl::string_view what);

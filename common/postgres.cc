@@ -30,7 +30,6 @@
 namespace noshell {
 namespace {
 
-constexpr absl::Duration kStagger = absl::Milliseconds(200);
 constexpr const char* kDefaultSocketDir = "/var/run/postgresql";
 
 
@@ -154,77 +153,62 @@ absl::StatusOr<PgConnPtr> PgConnect(const Target& target, const std::vector<PgEn
                                    ProbeMode mode, const char* application_name) {
   struct Attempt {
     PgConnPtr conn{nullptr, &PQfinish};
-    const PgEndpoint* endpoint;
     PostgresPollingStatusType want = PGRES_POLLING_WRITING;
   };
-  std::vector<Attempt> active;
+  std::vector<Attempt> attempts(endpoints.size());
   std::vector<std::string> errors;
-  size_t next = 0;
-  absl::Time next_start = absl::Now();
-
-  auto fail = [&](Attempt& a) -> std::optional<absl::Status> {
-    PgError e = ParsePgError(PQerrorMessage(a.conn.get()));
+  absl::Status decided;  // a server's own refusal (or liveness's acceptance of one), or a local failure
+  // A failed attempt: the server's own answer decides; a transport failure moves on.
+  auto failed = [&](size_t i) {
+    PgError e = ParsePgError(PQerrorMessage(attempts[i].conn.get()));
     absl::Status verdict = PgConnectVerdict(e, mode);
     if (!e.sqlstate.empty() || absl::IsUnimplemented(verdict)) {
-      if (verdict.ok()) return absl::OkStatus();
-      return absl::Status(verdict.code(), Redactor::Global().Scrub(verdict.message()));
+      decided = verdict.ok() ? verdict : absl::Status(verdict.code(), Redactor::Global().Scrub(verdict.message()));
+      return AttemptState::kDecided;
     }
-    errors.push_back(absl::StrCat(PgWhere(*a.endpoint), ": ", Redactor::Global().Scrub(e.message)));
-    return std::nullopt;
+    errors.push_back(absl::StrCat(PgWhere(endpoints[i]), ": ", Redactor::Global().Scrub(e.message)));
+    attempts[i].conn.reset();
+    return AttemptState::kFailed;
   };
-
-  for (;;) {
-    while (next < endpoints.size() && (active.empty() || absl::Now() >= next_start)) {
-      Attempt a;
-      a.endpoint = &endpoints[next++];
-      a.conn.reset(Start(target, *a.endpoint, application_name));
-      next_start = absl::Now() + kStagger;
-      if (a.conn == nullptr) return absl::ResourceExhaustedError("libpq: out of memory");
-      if (PQstatus(a.conn.get()) == CONNECTION_BAD) {
-        if (auto v = fail(a); v.has_value()) {
-          if (v->ok()) return PgConnPtr(nullptr, &PQfinish);
-          return *v;
-        }
-        continue;
-      }
-      active.push_back(std::move(a));
+  StaggeredSteps steps;
+  steps.start = [&](size_t i) {
+    attempts[i].conn.reset(Start(target, endpoints[i], application_name));
+    if (attempts[i].conn == nullptr) {
+      decided = absl::ResourceExhaustedError("libpq: out of memory");
+      return AttemptState::kDecided;
     }
-    if (active.empty()) {
-      return absl::UnavailableError(errors.empty() ? "no address to connect to" : absl::StrJoin(errors, "; "));
+    return PQstatus(attempts[i].conn.get()) == CONNECTION_BAD ? failed(i) : AttemptState::kInProgress;
+  };
+  steps.wait_for = [&](size_t i) {
+    return std::make_pair(PQsocket(attempts[i].conn.get()),
+                          static_cast<short>(attempts[i].want == PGRES_POLLING_READING ? POLLIN : POLLOUT));
+  };
+  steps.advance = [&](size_t i) {
+    Attempt& a = attempts[i];
+    a.want = PQconnectPoll(a.conn.get());
+    if (noshell_pq_buffered_bytes(a.conn.get()) > kMaxPgReplyBytes) {
+      // A login message (an error or notice) claiming megabytes: a hostile or broken peer.
+      decided = absl::ResourceExhaustedError(absl::StrCat(PgWhere(endpoints[i]), ": reply larger than ", kMaxPgReplyBytes >> 20,
+                                                          " MiB during login"));
+      return AttemptState::kDecided;
     }
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat("timed out ", Phase(active.front().conn.get())));
-    }
-    std::vector<pollfd> fds;
-    for (const Attempt& a : active) {
-      fds.push_back({PQsocket(a.conn.get()), static_cast<short>(a.want == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0});
-    }
-    absl::Time wake = next < endpoints.size() ? std::min(next_start, deadline) : deadline;
-    absl::Duration left = wake - absl::Now();
-    int timeout_ms = left <= absl::ZeroDuration() ? 0 : static_cast<int>(absl::ToInt64Milliseconds(left) + 1);
-    int rc = poll(fds.data(), fds.size(), timeout_ms);
-    if (rc < 0 && errno != EINTR) return ErrnoToStatus(errno, "poll");
-    if (rc <= 0) continue;
-    for (size_t i = active.size(); i-- > 0;) {
-      if (fds[i].revents == 0) continue;
-      Attempt& a = active[i];
-      a.want = PQconnectPoll(a.conn.get());
-      if (noshell_pq_buffered_bytes(a.conn.get()) > kMaxPgReplyBytes) {
-        // A login message (an error or notice) claiming megabytes: a hostile or broken peer.
-        return absl::ResourceExhaustedError(absl::StrCat(PgWhere(*a.endpoint), ": reply larger than ",
-                                                         kMaxPgReplyBytes >> 20, " MiB during login"));
-      }
-      if (a.want == PGRES_POLLING_OK) return std::move(a.conn);
-      if (a.want == PGRES_POLLING_FAILED) {
-        if (auto v = fail(a); v.has_value()) {
-          if (v->ok()) return PgConnPtr(nullptr, &PQfinish);
-          return *v;
-        }
-        active.erase(active.begin() + static_cast<long>(i));
-        next_start = absl::Now();
-      }
-    }
+    if (a.want == PGRES_POLLING_OK) return AttemptState::kConnected;
+    if (a.want == PGRES_POLLING_FAILED) return failed(i);
+    return AttemptState::kInProgress;
+  };
+  NOSHELL_ASSIGN_OR_RETURN(StaggeredResult r, RunStaggered(endpoints.size(), deadline, steps));
+  switch (r.outcome) {
+    case StaggeredResult::kConnected:
+      return std::move(attempts[r.index].conn);
+    case StaggeredResult::kDecided:
+      if (decided.ok()) return PgConnPtr(nullptr, &PQfinish);  // liveness: starting up counts as alive
+      return decided;
+    case StaggeredResult::kTimedOut:
+      return absl::DeadlineExceededError(absl::StrCat("timed out ", Phase(attempts[r.index].conn.get())));
+    case StaggeredResult::kAllFailed:
+      break;
   }
+  return absl::UnavailableError(errors.empty() ? "no address to connect to" : absl::StrJoin(errors, "; "));
 }
 
 

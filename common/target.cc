@@ -51,10 +51,8 @@ void RegisterQuerySecrets(absl::string_view text) {
   if (q == absl::string_view::npos) return;
   absl::string_view query = text.substr(q + 1);
   query = query.substr(0, query.find('#'));
-  for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
-    size_t eq = pair.find('=');
-    if (eq == absl::string_view::npos || !IsSecretKey(pair.substr(0, eq))) continue;
-    absl::string_view raw = pair.substr(eq + 1);
+  for (const auto& [key, raw] : SplitQuery(query)) {
+    if (!IsSecretKey(key) || raw.empty()) continue;
     Redactor::Global().Add(raw);
     if (auto decoded = PercentDecode(raw, true); decoded.ok()) Redactor::Global().Add(*decoded);
   }
@@ -69,13 +67,9 @@ absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
     // Only the query is ours to read; libpq parses the rest (multi-host lists included).
     std::vector<std::pair<std::string, std::string>> query;
     if (size_t qpos = rest.find('?'); qpos != absl::string_view::npos) {
-      for (absl::string_view pair : absl::StrSplit(rest.substr(qpos + 1), '&', absl::SkipEmpty())) {
-        std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
-        auto k = PercentDecode(kv.first, true);
-        auto v = PercentDecode(kv.second, true);
-        if (!k.ok() || !v.ok()) return Bad(text, "query: malformed %-escape");
-        query.emplace_back(*k, *v);
-      }
+      auto parsed = ParseQuery(rest.substr(qpos + 1));
+      if (!parsed.ok()) return Bad(text, parsed.status().message());
+      query = *std::move(parsed);
     }
     // Rebuild the query without our own options; asyncpg's ssl= means libpq's sslmode=.
     std::vector<std::string> kept;

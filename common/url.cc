@@ -134,24 +134,37 @@ absl::StatusOr<Url> ParseUrl(absl::string_view text) {
   if (!path.ok()) return absl::InvalidArgumentError("path: malformed %-escape");
   url.path = *path;
   if (q != absl::string_view::npos) {
-    absl::string_view query = path_query.substr(q + 1);
-    size_t start = 0;
-    while (start < query.size()) {
-      size_t end = query.find('&', start);
-      if (end == absl::string_view::npos) end = query.size();
-      absl::string_view pair = query.substr(start, end - start);
-      start = end + 1;
-      if (pair.empty()) continue;
-      size_t eq = pair.find('=');
-      auto key = PercentDecode(pair.substr(0, eq), true);
-      auto value = PercentDecode(eq == absl::string_view::npos ? "" : pair.substr(eq + 1), true);
-      if (!key.ok() || !value.ok()) {
-        return absl::InvalidArgumentError("query: malformed %-escape");
-      }
-      url.query.emplace_back(*key, *value);
-    }
+    auto query = ParseQuery(path_query.substr(q + 1));
+    if (!query.ok()) return query.status();
+    url.query = *std::move(query);
   }
   return url;
+}
+
+std::vector<std::pair<absl::string_view, absl::string_view>> SplitQuery(absl::string_view query) {
+  std::vector<std::pair<absl::string_view, absl::string_view>> out;
+  size_t start = 0;
+  while (start < query.size()) {
+    size_t end = query.find('&', start);
+    if (end == absl::string_view::npos) end = query.size();
+    absl::string_view pair = query.substr(start, end - start);
+    start = end + 1;
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    out.emplace_back(pair.substr(0, eq), eq == absl::string_view::npos ? absl::string_view() : pair.substr(eq + 1));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(absl::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [k, v] : SplitQuery(query)) {
+    auto key = PercentDecode(k, true);
+    auto value = PercentDecode(v, true);
+    if (!key.ok() || !value.ok()) return absl::InvalidArgumentError("query: malformed %-escape");
+    out.emplace_back(*std::move(key), *std::move(value));
+  }
+  return out;
 }
 
 }  // namespace noshell

@@ -39,6 +39,12 @@ UrlParts SplitAfterScheme(absl::string_view after_scheme);
 // kInvalidArgument and never contain the password.
 absl::StatusOr<Url> ParseUrl(absl::string_view text);
 
+// The key=value pairs of a query string ("a=1&b=&c"), in order, empty pairs skipped; a pair
+// without '=' has an empty value. SplitQuery leaves them as written; ParseQuery %-decodes them
+// ('+' is a space), and a malformed escape is kInvalidArgument.
+std::vector<std::pair<absl::string_view, absl::string_view>> SplitQuery(absl::string_view query);
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(absl::string_view query);
+
 // Decodes %XX escapes (and, when `plus_is_space`, '+'). Malformed escapes are an error.
 absl::StatusOr<std::string> PercentDecode(absl::string_view s, bool plus_is_space = false);
 

@@ -31,11 +31,8 @@ class SocketCheck : public Check {
 
 class FileCheck : public Check {
  public:
-  FileCheck(const Target& t, const CheckOptions& o) : target_(t), clock_(o.clock), max_age_(o.file_max_age) {
-    if (auto it = t.options.find("max_age"); it != t.options.end()) {
-      absl::ParseDuration(it->second, &max_age_);  // validated by ParseTarget
-    }
-  }
+  FileCheck(const Target& t, const CheckOptions& o)
+      : target_(t), clock_(o.clock), max_age_(t.options.max_age.value_or(o.file_max_age)) {}
   std::string Describe() const override { return target_.display; }
   absl::Status Probe(absl::Time) override {
     struct stat st;

@@ -26,15 +26,17 @@ namespace noshell {
 // Defaults for every target of a kind; a target's own URL options override them.
 struct CheckOptions {
   ProbeMode mode = ProbeMode::kReadiness;
-  std::string pg_check = "login";   // "login": full login + query; "ping": pg_isready semantics
+  PgCheck pg_check = PgCheck::kLogin;
   std::string pg_query;             // must return a true value; default "SELECT 1" (result ignored)
-  std::string pg_role;              // "", primary, standby, read-write
-  std::string redis_role;           // "", master, replica
+  PgRole pg_role = PgRole::kAny;
+  RedisRole redis_role = RedisRole::kAny;
   TlsOptions tls;                   // https and rediss: CA file, or the explicit insecure opt-out
   std::vector<StatusRange> http_status = {{200, 399}};
   std::string http_body;            // substring the body must contain
   absl::Duration file_max_age = absl::Seconds(60);
   Clock* clock = &Clock::Real();
+  // Who is asking, for the server's view (pg_stat_activity's application_name).
+  std::string application_name = "noshell";
 };
 
 class Check {

@@ -29,23 +29,20 @@ namespace {
 
 class PostgresCheck : public Check {
  public:
-  PostgresCheck(const Target& t, const CheckOptions& o) : target_(t), options_(o) {
-    auto opt = [&](const char* key, const std::string& fallback) {
-      auto it = t.options.find(key);
-      return it == t.options.end() ? fallback : it->second;
-    };
-    mode_ = opt("check", o.pg_check);
-    query_ = opt("query", o.pg_query);
-    role_ = opt("role", o.pg_role);
-  }
+  PostgresCheck(const Target& t, const CheckOptions& o)
+      : target_(t),
+        options_(o),
+        check_(t.options.pg_check.value_or(o.pg_check)),
+        query_(t.options.pg_query.value_or(o.pg_query)),
+        role_(t.options.pg_role.value_or(o.pg_role)) {}
 
   std::string Describe() const override { return target_.display; }
 
   absl::Status Probe(absl::Time deadline) override {
     auto endpoints = PgEndpoints(target_, deadline);
     if (!endpoints.ok()) return endpoints.status();
-    if (mode_ == "ping") return Ping(*endpoints, deadline);
-    auto conn = PgConnect(target_, *endpoints, deadline, options_.mode, "noshell-healthcheck");
+    if (check_ == PgCheck::kPing) return Ping(*endpoints, deadline);
+    auto conn = PgConnect(target_, *endpoints, deadline, options_.mode, options_.application_name.c_str());
     if (!conn.ok()) return conn.status();
     if (*conn == nullptr) return absl::OkStatus();  // liveness: alive but not accepting yet
     return Verify(conn->get(), deadline);
@@ -54,19 +51,12 @@ class PostgresCheck : public Check {
  private:
   absl::Status Verify(PGconn* conn, absl::Time deadline) const {
     if (PQsetnonblocking(conn, 1) != 0) return absl::InternalError("libpq: cannot set non-blocking mode");
-    if (!role_.empty()) {
+    if (role_ != PgRole::kAny) {
       NOSHELL_ASSIGN_OR_RETURN(
           std::vector<std::string> row,
           PgQueryRow(conn, "SELECT pg_is_in_recovery()::text, current_setting('transaction_read_only')", deadline));
       if (row.size() != 2) return absl::UnknownError("role query returned no row");
-      const bool standby = row[0] == "true";
-      const bool read_only = row[1] == "on";
-      if (role_ == "primary" && standby) return absl::FailedPreconditionError("server is a standby, want primary");
-      if (role_ == "standby" && !standby) return absl::FailedPreconditionError("server is a primary, want standby");
-      if (role_ == "read-write" && (standby || read_only)) {
-        return absl::FailedPreconditionError(standby ? "server is a standby, want read-write"
-                                                     : "server is read-only (default_transaction_read_only), want read-write");
-      }
+      NOSHELL_RETURN_IF_ERROR(PgRoleVerdict(/*in_recovery=*/row[0] == "true", /*read_only=*/row[1] == "on", role_));
     }
     const std::string sql = query_.empty() ? "SELECT 1" : query_;
     NOSHELL_ASSIGN_OR_RETURN(std::vector<std::string> row, PgQueryRow(conn, sql, deadline));
@@ -117,7 +107,9 @@ class PostgresCheck : public Check {
 
   Target target_;
   CheckOptions options_;
-  std::string mode_, query_, role_;
+  const PgCheck check_;
+  const std::string query_;
+  const PgRole role_;
 };
 
 }  // namespace

@@ -19,13 +19,9 @@ namespace {
 
 class RedisCheck : public Check {
  public:
-  RedisCheck(const Target& t, const CheckOptions& o) : target_(t), options_(o) {
-    auto it = t.options.find("role");
-    role_ = it == t.options.end() ? o.redis_role : it->second;
-    if (auto ca = t.options.find("ca_file"); ca != t.options.end()) options_.tls.ca_file = ca->second;
-    if (auto in = t.options.find("insecure"); in != t.options.end()) {
-      options_.tls.insecure = in->second.empty() || in->second == "true" || in->second == "1";
-    }
+  RedisCheck(const Target& t, const CheckOptions& o) : target_(t), options_(o), role_(t.options.redis_role.value_or(o.redis_role)) {
+    options_.tls.ca_file = t.options.ca_file.value_or(o.tls.ca_file);
+    options_.tls.insecure = t.options.insecure.value_or(o.tls.insecure);
   }
 
   std::string Describe() const override { return target_.display; }
@@ -41,7 +37,7 @@ class RedisCheck : public Check {
     }
     if (target_.redis_db != 0) commands.push_back({"SELECT", absl::StrCat(target_.redis_db)});
     commands.push_back({"PING"});
-    if (!role_.empty()) commands.push_back({"INFO", "replication"});
+    if (role_ != RedisRole::kAny) commands.push_back({"INFO", "replication"});
 
     std::string wire;
     for (const auto& cmd : commands) {
@@ -89,7 +85,7 @@ class RedisCheck : public Check {
 
   Target target_;
   CheckOptions options_;
-  std::string role_;
+  RedisRole role_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // common/target.cc — target string parsing for every kind.
 #include "common/target.h"
 
+#include <map>
 #include <memory>
 
 #include <libpq-fe.h>
@@ -60,6 +61,7 @@ void RegisterQuerySecrets(absl::string_view text) {
 
 absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
   t->kind = TargetKind::kPostgres;
+  std::map<std::string, std::string> own;  // our options from the query
   std::string conninfo;
   if (absl::StrContains(text, "://")) {
     // postgresql+asyncpg://, postgres+psycopg://, jdbc:postgresql:// all mean postgresql://.
@@ -75,7 +77,7 @@ absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
     std::vector<std::string> kept;
     for (const auto& [k, v] : query) {
       if (IsOwnOption(TargetKind::kPostgres, k)) {
-        t->options[k] = v;
+        own[k] = v;
       } else if (k == "ssl") {
         kept.push_back(absl::StrCat("sslmode=", v == "true" ? "require" : v));
       } else {
@@ -140,10 +142,15 @@ absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
     Redactor::Global().Add(PgParam(*t, "password"));
   }
 
-  for (const auto& [k, v] : t->options) {
-    if (k == "check" && v != "login" && v != "ping") return Bad(text, "check= must be login or ping");
-    if (k == "role" && v != "primary" && v != "standby" && v != "read-write") {
-      return Bad(text, "role= must be primary, standby or read-write");
+  for (const auto& [k, v] : own) {
+    if (k == "check") {
+      t->options.pg_check = ParsePgCheck(v);
+      if (!t->options.pg_check) return Bad(text, "check= must be login or ping");
+    } else if (k == "role") {
+      t->options.pg_role = ParsePgRole(v);
+      if (!t->options.pg_role) return Bad(text, "role= must be primary, standby or read-write");
+    } else if (k == "query") {
+      t->options.pg_query = v;
     }
   }
   std::string host = PgParam(*t, "host");
@@ -170,7 +177,8 @@ absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
   return absl::OkStatus();
 }
 
-absl::Status ParseRedis(absl::string_view text, const Env& env, const Url& url, Target* t) {
+absl::Status ParseRedis(absl::string_view text, const Env& env, const Url& url,
+                        const std::map<std::string, std::string>& own, Target* t) {
   t->kind = TargetKind::kRedis;
   t->tls = url.scheme == "rediss";
   t->host = url.host.empty() ? "localhost" : url.host;
@@ -187,13 +195,20 @@ absl::Status ParseRedis(absl::string_view text, const Env& env, const Url& url, 
     RegisterUrlPassword(text);  // as written, too: %-encoded forms show up in echoed requests
   }
   absl::string_view db = absl::StripPrefix(url.path, "/");
-  if (auto it = t->options.find("db"); it != t->options.end()) db = it->second;
+  if (auto it = own.find("db"); it != own.end()) db = it->second;
   if (!db.empty() && (!absl::SimpleAtoi(db, &t->redis_db) || t->redis_db < 0)) {
     return Bad(text, absl::StrCat("database \"", db, "\" is not a number"));
   }
-  if (auto it = t->options.find("role"); it != t->options.end() && it->second != "master" &&
-                                         it->second != "replica") {
-    return Bad(text, "role= must be master or replica");
+  if (auto it = own.find("role"); it != own.end()) {
+    t->options.redis_role = ParseRedisRole(it->second);
+    if (!t->options.redis_role) return Bad(text, "role= must be master or replica");
+  }
+  if (auto it = own.find("ca_file"); it != own.end()) t->options.ca_file = it->second;
+  if (auto it = own.find("insecure"); it != own.end()) {
+    const std::string& v = it->second;
+    if (v.empty() || v == "true" || v == "1") t->options.insecure = true;
+    else if (v == "false" || v == "0") t->options.insecure = false;
+    else return Bad(text, "insecure= must be true or false");
   }
   t->display = absl::StrCat(url.scheme, "://", t->user.empty() ? "" : absl::StrCat(t->user, "@"),
                             JoinHostPort(t->host, t->port), "/", t->redis_db);
@@ -266,18 +281,19 @@ absl::StatusOr<Target> ParseTarget(absl::string_view text, const Env& env) {
   else if (scheme == "file") t.kind = TargetKind::kFile;
   else return Bad(text, absl::StrCat("unknown scheme \"", scheme, "\""));
 
+  std::map<std::string, std::string> own;  // our options from the query
   if (t.kind != TargetKind::kHttp) {
     for (const auto& [k, v] : url->query) {
       if (!IsOwnOption(t.kind, k)) {
         return Bad(text, absl::StrCat("unknown option \"", k, "\" for a ", scheme, " target"));
       }
-      t.options[k] = v;
+      own[k] = v;
     }
   }
 
   switch (t.kind) {
     case TargetKind::kRedis:
-      NOSHELL_RETURN_IF_ERROR(ParseRedis(text, env, *url, &t));
+      NOSHELL_RETURN_IF_ERROR(ParseRedis(text, env, *url, own, &t));
       break;
     case TargetKind::kTcp:
       if (url->host.empty() || !url->port.has_value()) return Bad(text, "want tcp://host:port");
@@ -294,11 +310,12 @@ absl::StatusOr<Target> ParseTarget(absl::string_view text, const Env& env) {
       t.path = url->path;
       t.display = absl::StrCat(scheme, "://", t.path);
       if (t.kind == TargetKind::kFile) {
-        if (auto it = t.options.find("max_age"); it != t.options.end()) {
+        if (auto it = own.find("max_age"); it != own.end()) {
           absl::Duration d;
           if (!absl::ParseDuration(it->second, &d) || d <= absl::ZeroDuration()) {
             return Bad(text, absl::StrCat("max_age=", it->second, " is not a positive duration such as 30s"));
           }
+          t.options.max_age = d;
         }
       }
       break;

@@ -4,7 +4,6 @@
 #ifndef NOSHELL_COMMON_TARGET_H_
 #define NOSHELL_COMMON_TARGET_H_
 
-#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,10 +13,21 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/env.h"
+#include "common/probe.h"
 
 namespace noshell {
 
 enum class TargetKind { kPostgres, kRedis, kTcp, kUnix, kHttp, kFile };
+
+struct TargetOptions {
+  std::optional<PgCheck> pg_check;        // ?check=
+  std::optional<std::string> pg_query;    // ?query=
+  std::optional<PgRole> pg_role;          // ?role= (postgres)
+  std::optional<RedisRole> redis_role;    // ?role= (redis)
+  std::optional<std::string> ca_file;     // ?ca_file= (rediss)
+  std::optional<bool> insecure;           // ?insecure[=true|1] (rediss)
+  std::optional<absl::Duration> max_age;  // ?max_age= (file)
+};
 
 struct Target {
   TargetKind kind = TargetKind::kTcp;
@@ -33,9 +43,10 @@ struct Target {
   // Postgres: libpq keyword/value pairs (conninfo, URL and PG* variables merged; our own
   // options removed). Values may hold the password.
   std::vector<std::pair<std::string, std::string>> pg_params;
-  // Our per-target options given as URL query parameters, already validated for the kind:
-  // postgres: check, query, role; redis: role, ca_file, insecure, db; file: max_age; http: none.
-  std::map<std::string, std::string> options;
+  // Our own options given as URL query parameters (postgres: check, query, role; redis: role,
+  // ca_file, insecure, db; file: max_age; http: none), parsed and validated for the kind. Unset
+  // ones take the command line's (CheckOptions).
+  TargetOptions options;
 };
 
 // Parses one target. Accepted forms:

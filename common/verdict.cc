@@ -85,6 +85,24 @@ absl::Status PgConnectVerdict(const PgError& e, ProbeMode mode) {
   return absl::UnknownError(e.message);
 }
 
+absl::Status PgRoleVerdict(bool in_recovery, bool read_only, PgRole want) {
+  switch (want) {
+    case PgRole::kAny:
+      return absl::OkStatus();
+    case PgRole::kPrimary:
+      if (in_recovery) return absl::FailedPreconditionError("server is a standby, want primary");
+      return absl::OkStatus();
+    case PgRole::kStandby:
+      if (!in_recovery) return absl::FailedPreconditionError("server is a primary, want standby");
+      return absl::OkStatus();
+    case PgRole::kReadWrite:
+      if (in_recovery) return absl::FailedPreconditionError("server is a standby, want read-write");
+      if (read_only) return absl::FailedPreconditionError("server is read-only (default_transaction_read_only), want read-write");
+      return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status PgQueryVerdict(absl::string_view sqlstate, std::string message) {
   if (sqlstate == "42501") return absl::PermissionDeniedError(message);
   if (absl::StartsWith(sqlstate, "42")) return absl::InvalidArgumentError(message);
@@ -173,7 +191,8 @@ absl::Status RedisCommandVerdict(absl::string_view command, const RedisReplyView
   return absl::InvalidArgumentError(msg);
 }
 
-absl::Status RedisRoleVerdict(absl::string_view info, absl::string_view want) {
+absl::Status RedisRoleVerdict(absl::string_view info, RedisRole want) {
+  if (want == RedisRole::kAny) return absl::OkStatus();
   std::string role, link, master;
   for (absl::string_view line : absl::StrSplit(info, '\n')) {
     line = absl::StripTrailingAsciiWhitespace(line);
@@ -183,7 +202,7 @@ absl::Status RedisRoleVerdict(absl::string_view info, absl::string_view want) {
   }
   if (role.empty()) return absl::UnknownError("INFO replication has no role");
   const std::string have = role == "slave" ? "replica" : role;
-  if (want == "master") {
+  if (want == RedisRole::kMaster) {
     if (have == "master") return absl::OkStatus();
     return absl::FailedPreconditionError(absl::StrCat("role is ", have, ", want master"));
   }

@@ -23,6 +23,8 @@ struct PgError {
 PgError ParsePgError(absl::string_view libpq_message);
 // What a failed connection attempt means.
 absl::Status PgConnectVerdict(const PgError& error, ProbeMode mode);
+// A server's role against the wanted one: pg_is_in_recovery() and transaction_read_only.
+absl::Status PgRoleVerdict(bool in_recovery, bool read_only, PgRole want);
 // What a failed health query means: a syntax or undefined-object error (class 42) is bad
 // configuration, insufficient privilege (42501) is PermissionDenied, anything else may pass.
 absl::Status PgQueryVerdict(absl::string_view sqlstate, std::string message);
@@ -50,8 +52,8 @@ struct RedisReplyView {
 absl::Status RedisPingVerdict(const RedisReplyView& reply, ProbeMode mode);
 // The reply to AUTH or SELECT (anything but +OK is fatal or unavailable with the reply text).
 absl::Status RedisCommandVerdict(absl::string_view command, const RedisReplyView& reply);
-// The text of INFO replication, against a wanted role ("master" or "replica").
-absl::Status RedisRoleVerdict(absl::string_view info, absl::string_view want);
+// The text of INFO replication, against a wanted role (kMaster or kReplica).
+absl::Status RedisRoleVerdict(absl::string_view info, RedisRole want);
 
 // --- HTTP ---
 struct HttpHead {

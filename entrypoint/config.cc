@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/check_flags.h"
 #include "common/flags.h"
 #include "common/status_macros.h"
 #include "common/version.h"
@@ -13,7 +14,7 @@ namespace noshell {
 namespace {
 
 std::vector<FlagSpec> Specs() {
-  return {
+  std::vector<FlagSpec> specs = {
       {"wait", "ENTRYPOINT_WAIT", "TARGET", "wait for a dependency (healthcheck's targets); repeatable", true},
       {"timeout", "ENTRYPOINT_TIMEOUT", "DURATION", "overall time for all waits (default 60s)"},
       {"template", "ENTRYPOINT_TEMPLATES", "SRC:DST[:MODE[:OWNER]]",
@@ -41,6 +42,9 @@ std::vector<FlagSpec> Specs() {
       {"format", "ENTRYPOINT_FORMAT", "text|json", "log format (default text)"},
       {"log-level", "ENTRYPOINT_LOG_LEVEL", "LEVEL", "log level (default info)"},
   };
+  // --wait's targets take healthcheck's per-target options.
+  for (FlagSpec& spec : CheckFlagSpecs("ENTRYPOINT")) specs.push_back(std::move(spec));
+  return specs;
 }
 
 constexpr char kUsage[] =
@@ -119,6 +123,8 @@ absl::StatusOr<EntrypointConfig> ParseEntrypointConfig(int argc, const char* con
 
   c.secrets = absl::StrSplit(flags.Get("secrets"), ',', absl::SkipEmpty());
   c.waits = flags.GetAll("wait");
+  NOSHELL_RETURN_IF_ERROR(ParseCheckFlags(flags, &c.wait_options));
+  c.wait_options.application_name = "noshell-entrypoint";
   NOSHELL_RETURN_IF_ERROR(ParseDuration(flags, "timeout", /*allow_zero=*/false, &c.timeout));
   for (const std::string& spec : flags.GetAll("template")) {
     NOSHELL_ASSIGN_OR_RETURN(TemplateSpec t, ParseTemplateSpec(spec));

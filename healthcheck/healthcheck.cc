@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/check_flags.h"
 #include "common/exit_codes.h"
 #include "common/flags.h"
 #include "common/json.h"
@@ -30,27 +31,16 @@ namespace {
 constexpr absl::Duration kReportGrace = absl::Milliseconds(15);
 
 std::vector<FlagSpec> Specs() {
-  return {
+  std::vector<FlagSpec> specs = {
       {"timeout", "HEALTHCHECK_TIMEOUT", "DURATION",
        "overall deadline for all targets: DNS, connect, TLS, login and query (default 800ms)"},
       {"format", "HEALTHCHECK_FORMAT", "text|json", "output format (default text)"},
-      {"mode", "HEALTHCHECK_MODE", "readiness|liveness",
-       "liveness counts Postgres starting up (57P03) and Redis LOADING as alive (default readiness)"},
-      {"pg-check", "HEALTHCHECK_PG_CHECK", "login|ping",
-       "login: full login and query (default); ping: pg_isready semantics, no credentials needed"},
-      {"pg-query", "HEALTHCHECK_PG_QUERY", "SQL", "query whose first value must be true (default SELECT 1)"},
-      {"pg-role", "HEALTHCHECK_PG_ROLE", "primary|standby|read-write", "required server role"},
-      {"redis-role", "HEALTHCHECK_REDIS_ROLE", "master|replica",
-       "required role; a replica must have its master link up"},
-      {"http-status", "HEALTHCHECK_HTTP_STATUS", "RANGES", "healthy HTTP statuses (default 200-399)"},
-      {"http-body", "HEALTHCHECK_HTTP_BODY", "TEXT", "text the HTTP response body must contain"},
-      {"ca-file", "HEALTHCHECK_CA_FILE", "PATH", "CA bundle for https:// and rediss:// (default: system store)"},
-      {"insecure", "HEALTHCHECK_INSECURE", "", "do not verify TLS certificates of https:// and rediss://"},
-      {"max-age", "HEALTHCHECK_MAX_AGE", "DURATION", "maximum age of file:// heartbeat files (default 60s)"},
       {"log-level", "HEALTHCHECK_LOG_LEVEL", "LEVEL", "stderr log level: debug, info, warn, error, off (default warn)"},
       {"targets", "HEALTHCHECK_TARGETS", "TARGET",
        "targets, when none are given as arguments (environment: whitespace-separated)", true},
   };
+  for (FlagSpec& spec : CheckFlagSpecs("HEALTHCHECK")) specs.push_back(std::move(spec));
+  return specs;
 }
 
 constexpr char kUsageHead[] =
@@ -132,37 +122,8 @@ absl::StatusOr<HealthcheckConfig> ParseHealthcheckArgs(int argc, const char* con
     }
   }
   NOSHELL_ASSIGN_OR_RETURN(c.format, ParseOutputFormat(flags.Get("format", "text")));
-  std::string mode = flags.Get("mode", "readiness");
-  if (mode == "liveness") c.check.mode = ProbeMode::kLiveness;
-  else if (mode != "readiness") return absl::InvalidArgumentError(absl::StrCat("--mode=", mode, ": want readiness or liveness"));
-  c.check.pg_check = flags.Get("pg-check", "login");
-  if (c.check.pg_check != "login" && c.check.pg_check != "ping") {
-    return absl::InvalidArgumentError(absl::StrCat("--pg-check=", c.check.pg_check, ": want login or ping"));
-  }
-  c.check.pg_query = flags.Get("pg-query");
-  c.check.pg_role = flags.Get("pg-role");
-  if (!c.check.pg_role.empty() && c.check.pg_role != "primary" && c.check.pg_role != "standby" &&
-      c.check.pg_role != "read-write") {
-    return absl::InvalidArgumentError(absl::StrCat("--pg-role=", c.check.pg_role, ": want primary, standby or read-write"));
-  }
-  c.check.redis_role = flags.Get("redis-role");
-  if (!c.check.redis_role.empty() && c.check.redis_role != "master" && c.check.redis_role != "replica") {
-    return absl::InvalidArgumentError(absl::StrCat("--redis-role=", c.check.redis_role, ": want master or replica"));
-  }
-  if (flags.Has("http-status")) {
-    auto ranges = ParseStatusRanges(flags.Get("http-status"));
-    if (!ranges.ok()) return absl::InvalidArgumentError(absl::StrCat("--http-status: ", ranges.status().message()));
-    c.check.http_status = *ranges;
-  }
-  c.check.http_body = flags.Get("http-body");
-  c.check.tls.ca_file = flags.Get("ca-file");
-  NOSHELL_ASSIGN_OR_RETURN(c.check.tls.insecure, flags.GetBool("insecure"));
-  if (flags.Has("max-age")) {
-    if (!absl::ParseDuration(flags.Get("max-age"), &c.check.file_max_age) ||
-        c.check.file_max_age <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat("--max-age=", flags.Get("max-age"), ": want a positive duration such as 30s"));
-    }
-  }
+  NOSHELL_RETURN_IF_ERROR(ParseCheckFlags(flags, &c.check));
+  c.check.application_name = "noshell-healthcheck";
   c.log_level = flags.Get("log-level", "warn");
   return c;
 }

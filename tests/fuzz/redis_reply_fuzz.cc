@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!next.ok() || !next->has_value()) break;
       (void)noshell::RedisPingVerdict(**next, noshell::ProbeMode::kReadiness);
       (void)noshell::RedisCommandVerdict("AUTH", **next);
-      (void)noshell::RedisRoleVerdict((*next)->text, "replica");
+      (void)noshell::RedisRoleVerdict((*next)->text, noshell::RedisRole::kReplica);
     }
   }
   return 0;

@@ -390,6 +390,47 @@ TEST(EntrypointTest, WaitsForALatePostgresAndFailsAtOnceOnAWrongPassword) {
   EXPECT_LT(absl::Now() - wrong_start, absl::Seconds(5));  // at once, not after the 30 s timeout
 }
 
+// --wait takes healthcheck's per-target options: a CA file for https, status ranges, roles; and
+// the server sees who is waiting.
+TEST(EntrypointTest, WaitsTakeHealthchecksTargetOptions) {
+  TempDir certs_dir;
+  Certs certs = MakeCerts(certs_dir.path());
+  HttpServer https(&certs);
+  const std::string url = absl::StrCat("https://localhost:", https.port(), "/ok");
+  RunResult trusted = RunCommand({BinaryPath("entrypoint"), "--wait=" + url, "--ca-file=" + certs.ca_cert, "--timeout=5s", "--", kApp,
+                                  "exit", "0"});
+  EXPECT_EQ(trusted.exit_code, 0) << trusted.err;
+  RunResult untrusted = RunCommand({BinaryPath("entrypoint"), "--wait=" + url, "--timeout=500ms", "--", kApp, "exit", "0"});
+  EXPECT_EQ(untrusted.exit_code, 69);
+  EXPECT_THAT(untrusted.err, HasSubstr("certificate verification failed"));
+  HttpServer http;
+  const std::string failing = absl::StrCat("http://127.0.0.1:", http.port(), "/fail");
+  RunOptions env;
+  env.env = {{"ENTRYPOINT_HTTP_STATUS", "503"}};
+  EXPECT_EQ(RunCommand({BinaryPath("entrypoint"), "--wait=" + failing, "--timeout=5s", "--", kApp, "exit", "0"}, env).exit_code, 0);
+  RunResult bad = RunCommand({BinaryPath("entrypoint"), "--wait=" + failing, "--pg-role=leader", "--", kApp, "exit", "0"});
+  EXPECT_EQ(bad.exit_code, 64);
+  EXPECT_THAT(bad.err, HasSubstr("--pg-role=leader: want primary, standby or read-write"));
+
+  PgServer pg;
+  RunResult standby = RunCommand({BinaryPath("entrypoint"), "--wait=" + pg.Url("app"), "--pg-role=standby", "--timeout=500ms", "--",
+                                  kApp, "exit", "0"});
+  EXPECT_EQ(standby.exit_code, 69);
+  EXPECT_THAT(standby.err, HasSubstr("server is a primary, want standby"));
+  // A wait that holds its session long enough to be seen (a query that sleeps) says who it is.
+  std::thread waiter([&] {
+    RunCommand({BinaryPath("entrypoint"), "--wait=" + pg.Url("app"), "--pg-query=SELECT pg_sleep(1) IS NOT NULL", "--timeout=10s",
+                "--", kApp, "exit", "0"});
+  });
+  std::string seen;
+  for (int i = 0; i < 100 && seen.empty(); ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    seen = pg.Psql("SELECT application_name FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(1)%'");
+  }
+  waiter.join();
+  EXPECT_EQ(seen, "noshell-entrypoint");
+}
+
 // The whole chain as PID 1 in a root that holds only static binaries and the /etc files:
 // secrets -> waits -> template -> migrations -> privilege drop -> app.
 TEST(EntrypointPid1Test, WholeChainInAnEmptyRoot) {

@@ -40,8 +40,9 @@ TEST(TargetTest, PostgresMultiHostUrl) {
 TEST(TargetTest, PostgresOwnOptionsAreStrippedBeforeLibpq) {
   auto t = Parse("postgres://db/app?sslmode=disable&role=standby&query=select%20true&check=login");
   ASSERT_TRUE(t.ok()) << t.status();
-  EXPECT_EQ(t->options.at("role"), "standby");
-  EXPECT_EQ(t->options.at("query"), "select true");
+  EXPECT_EQ(t->options.pg_role, PgRole::kStandby);
+  EXPECT_EQ(t->options.pg_query, "select true");
+  EXPECT_EQ(t->options.pg_check, PgCheck::kLogin);
   EXPECT_EQ(PgParam(*t, "sslmode"), "disable");
   EXPECT_EQ(PgParam(*t, "role"), "");
 }
@@ -94,7 +95,7 @@ TEST(TargetTest, RedisForms) {
   EXPECT_EQ(t->user, "alice");
   EXPECT_EQ(t->password, "rpass1");
   EXPECT_EQ(t->redis_db, 3);
-  EXPECT_EQ(t->options.at("ca_file"), "/ca.pem");
+  EXPECT_EQ(t->options.ca_file, "/ca.pem");
   EXPECT_EQ(t->display, "rediss://alice@cache:6390/3");
 
   auto d = Parse("redis://cache");
@@ -118,7 +119,7 @@ TEST(TargetTest, SimpleKinds) {
   EXPECT_EQ(unix_t->path, "/run/app.sock");
   auto file = Parse("file:///tmp/beat?max_age=15s");
   ASSERT_TRUE(file.ok());
-  EXPECT_EQ(file->options.at("max_age"), "15s");
+  EXPECT_EQ(file->options.max_age, absl::Seconds(15));
   auto http = Parse("https://app:8443/healthz?deep=1");
   ASSERT_TRUE(http.ok());
   EXPECT_TRUE(http->tls);

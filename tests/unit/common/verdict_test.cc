@@ -115,11 +115,11 @@ TEST(RedisVerdictTest, Roles) {
   const char* master = "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n";
   const char* replica_up = "# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_link_status:up\r\n";
   const char* replica_down = "# Replication\r\nrole:slave\r\nmaster_host:10.0.0.1\r\nmaster_link_status:down\r\n";
-  EXPECT_TRUE(RedisRoleVerdict(master, "master").ok());
-  EXPECT_EQ(RedisRoleVerdict(master, "replica").code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(RedisRoleVerdict(replica_up, "replica").ok());
-  EXPECT_EQ(RedisRoleVerdict(replica_up, "master").message(), "role is replica, want master");
-  absl::Status down = RedisRoleVerdict(replica_down, "replica");
+  EXPECT_TRUE(RedisRoleVerdict(master, RedisRole::kMaster).ok());
+  EXPECT_EQ(RedisRoleVerdict(master, RedisRole::kReplica).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(RedisRoleVerdict(replica_up, RedisRole::kReplica).ok());
+  EXPECT_EQ(RedisRoleVerdict(replica_up, RedisRole::kMaster).message(), "role is replica, want master");
+  absl::Status down = RedisRoleVerdict(replica_down, RedisRole::kReplica);
   EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(down.message(), "replica's link to master 10.0.0.1 is down");
 }
@@ -189,6 +189,45 @@ TEST(PgVerdictTest, QueryErrorsAndTheSqlStatesMigrateActsOn) {
   EXPECT_FALSE(PgIsDuplicateObject("42P01"));
   EXPECT_TRUE(PgIsLockTimeout("55P03"));
   EXPECT_FALSE(PgIsLockTimeout("57014"));  // statement_timeout is not retried
+}
+
+TEST(ProbeTest, EachChoiceIsParsedOnce) {
+  EXPECT_EQ(ParseProbeMode("liveness"), ProbeMode::kLiveness);
+  EXPECT_EQ(ParseProbeMode("readiness"), ProbeMode::kReadiness);
+  EXPECT_EQ(ParsePgCheck("ping"), PgCheck::kPing);
+  EXPECT_EQ(ParsePgCheck("login"), PgCheck::kLogin);
+  EXPECT_EQ(ParsePgRole("read-write"), PgRole::kReadWrite);
+  EXPECT_EQ(ParsePgRole("standby"), PgRole::kStandby);
+  EXPECT_EQ(ParseRedisRole("replica"), RedisRole::kReplica);
+  for (const char* bad : {"", "Primary", "leader", "any", "slave"}) {
+    EXPECT_FALSE(ParsePgRole(bad).has_value()) << bad;
+    EXPECT_FALSE(ParseRedisRole(bad).has_value()) << bad;
+    EXPECT_FALSE(ParsePgCheck(bad).has_value()) << bad;
+    EXPECT_FALSE(ParseProbeMode(bad).has_value()) << bad;
+  }
+  for (PgRole r : {PgRole::kPrimary, PgRole::kStandby, PgRole::kReadWrite}) EXPECT_EQ(ParsePgRole(PgRoleName(r)), r);
+}
+
+TEST(PgVerdictTest, Roles) {
+  struct Case {
+    bool in_recovery, read_only;
+    PgRole want;
+    const char* error;  // "" for OK
+  };
+  for (const Case& c : {Case{false, false, PgRole::kPrimary, ""}, Case{true, true, PgRole::kPrimary, "server is a standby, want primary"},
+                        Case{true, true, PgRole::kStandby, ""}, Case{false, false, PgRole::kStandby, "server is a primary, want standby"},
+                        Case{false, false, PgRole::kReadWrite, ""},
+                        Case{false, true, PgRole::kReadWrite, "server is read-only (default_transaction_read_only), want read-write"},
+                        Case{true, true, PgRole::kReadWrite, "server is a standby, want read-write"},
+                        Case{true, true, PgRole::kAny, ""}}) {
+    absl::Status s = PgRoleVerdict(c.in_recovery, c.read_only, c.want);
+    if (*c.error == '\0') {
+      EXPECT_TRUE(s.ok()) << s;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+      EXPECT_EQ(s.message(), c.error);
+    }
+  }
 }
 
 }  // namespace

@@ -10,6 +10,10 @@ class RealClock : public Clock {
  public:
   absl::Time Now() const override { return absl::Now(); }
   void SleepFor(absl::Duration d) override { absl::SleepFor(d); }
+  bool AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& cond, absl::Time deadline) override
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return mu.AwaitWithDeadline(cond, deadline);
+  }
 };
 
 }  // namespace
@@ -27,6 +31,13 @@ absl::Time ManualClock::Now() const {
 void ManualClock::SleepFor(absl::Duration d) {
   absl::MutexLock lock(&mu_);
   now_ += d;
+}
+
+bool ManualClock::AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& cond, absl::Time deadline) {
+  for (;;) {
+    if (mu.AwaitWithTimeout(cond, absl::Milliseconds(1))) return true;
+    if (Now() >= deadline) return false;
+  }
 }
 
 }  // namespace noshell

@@ -14,6 +14,9 @@ class Clock {
   virtual ~Clock() = default;
   virtual absl::Time Now() const = 0;
   virtual void SleepFor(absl::Duration d) = 0;
+  // With `mu` held: waits until `cond` holds (true) or this clock reaches `deadline` (false).
+  virtual bool AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& cond, absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) = 0;
 
   // The process-wide real clock. Never destroyed.
   static Clock& Real();
@@ -26,6 +29,9 @@ class ManualClock : public Clock {
   absl::Time Now() const override;
   void SleepFor(absl::Duration d) override;
   void Advance(absl::Duration d) { SleepFor(d); }
+  // Re-checks `cond` and the manual time every millisecond of real time.
+  bool AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& cond, absl::Time deadline) override
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
  private:
   mutable absl::Mutex mu_;

@@ -2,10 +2,10 @@
 #include "common/wait.h"
 
 #include <random>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/fan_out.h"
 
 namespace noshell {
 
@@ -49,41 +49,44 @@ absl::Status WaitFor(Check& check, absl::Time deadline, const WaitOptions& optio
 }
 
 absl::Status WaitForAll(std::vector<std::unique_ptr<Check>> checks, absl::Time deadline, const WaitOptions& options,
-                        const std::function<void(const WaitProgress&)>& progress) {
-  // Shared with the waiting threads, which may outlive this call after a fatal error (they stop at
-  // their next attempt).
-  struct Shared {
+                        const std::function<void(const WaitProgress&)>& progress, Clock& clock) {
+  // Reports come from every waiter, one at a time, and none after the wait ended.
+  struct Reporter {
     absl::Mutex mu;
-    size_t done = 0;
-    bool fatal = false;
-    absl::Status first_error;
-    std::atomic<bool> stop{false};
+    bool ended ABSL_GUARDED_BY(mu) = false;
     std::function<void(const WaitProgress&)> progress;
   };
-  auto shared = std::make_shared<Shared>();
-  shared->progress = progress;
-  const size_t n = checks.size();
+  auto reporter = std::make_shared<Reporter>();
+  reporter->progress = progress;
+  std::vector<FanOutTask> tasks;
   for (auto& check : checks) {
-    std::thread([shared, c = std::move(check), deadline, options]() mutable {
-      auto report = [&shared](const WaitProgress& p) {
-        absl::MutexLock lock(&shared->mu);
-        if (shared->progress && !shared->stop.load()) shared->progress(p);
+    std::shared_ptr<Check> c = std::move(check);
+    tasks.push_back([c, reporter, deadline, options, &clock](const std::atomic<bool>& stop) {
+      auto report = [&reporter](const WaitProgress& p) {
+        absl::MutexLock lock(&reporter->mu);
+        if (reporter->progress && !reporter->ended) reporter->progress(p);
       };
-      absl::Status s = WaitFor(*c, deadline, options, Clock::Real(), report, &shared->stop);
-      c.reset();  // its sockets and TLS sessions go before it reports done
-      absl::MutexLock lock(&shared->mu);
-      ++shared->done;
-      if (!s.ok() && !absl::IsCancelled(s) && shared->first_error.ok()) {
-        shared->first_error = s;
-        shared->fatal = true;
-      }
-    }).detach();
+      return WaitFor(*c, deadline, options, clock, report, &stop);
+    });
   }
-  absl::MutexLock lock(&shared->mu);
-  auto finished = [&shared, n] { return shared->done == n || shared->fatal; };
-  shared->mu.Await(absl::Condition(&finished));
-  shared->stop.store(true);
-  return shared->first_error;
+  // WaitFor ends each wait by the deadline itself; a fatal verdict ends them all.
+  FanOutResult r = FanOut(std::move(tasks), absl::InfiniteFuture(), clock,
+                          [](const absl::Status& s) { return !s.ok() && !absl::IsCancelled(s); });
+  {
+    absl::MutexLock lock(&reporter->mu);
+    reporter->ended = true;
+  }
+  // The failure that came first.
+  absl::Status first;
+  absl::Duration first_at = absl::InfiniteDuration();
+  for (size_t i = 0; i < r.statuses.size(); ++i) {
+    const std::optional<absl::Status>& s = r.statuses[i];
+    if (s.has_value() && !s->ok() && !absl::IsCancelled(*s) && r.elapsed[i] < first_at) {
+      first = *s;
+      first_at = r.elapsed[i];
+    }
+  }
+  return first;
 }
 
 }  // namespace noshell

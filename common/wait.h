@@ -46,10 +46,11 @@ struct WaitProgress {
 absl::Status WaitFor(Check& check, absl::Time deadline, const WaitOptions& options, Clock& clock,
                      const std::function<void(const WaitProgress&)>& progress, const std::atomic<bool>* stop = nullptr);
 
-// Waits for all checks in parallel under one deadline. Returns OK when all are ready, else the
-// first failure (fatal ones as soon as they happen: the others are not waited for).
+// Waits for all checks in parallel under one deadline (common/fan_out). Returns OK when all are
+// ready, else the first failure (fatal ones as soon as they happen: the others are told to stop
+// and not waited for).
 absl::Status WaitForAll(std::vector<std::unique_ptr<Check>> checks, absl::Time deadline, const WaitOptions& options,
-                        const std::function<void(const WaitProgress&)>& progress);
+                        const std::function<void(const WaitProgress&)>& progress, Clock& clock = Clock::Real());
 
 }  // namespace noshell
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -253,7 +254,11 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
   run.rewrite = config->rewrite;
   if (absl::Status s = PrepareApp(*config, early, &run); !s.ok()) {
     spdlog::error("{}", Redactor::Global().Scrub(std::string(s.message())));
-    return EntrypointExitCodeFor(s);
+    // A wait that failed leaves the other waiters' threads inside their probes: leave without
+    // running static destructors under them.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(EntrypointExitCodeFor(s));
   }
   // Step 7: the app. A TERM from now on is the app's: forwarded by the supervisor, or delivered to
   // the app that exec replaces us with.

@@ -4,15 +4,14 @@
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
-#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/check_flags.h"
 #include "common/exit_codes.h"
+#include "common/fan_out.h"
 #include "common/flags.h"
 #include "common/json.h"
 #include "common/net.h"
@@ -128,44 +127,27 @@ absl::StatusOr<HealthcheckConfig> ParseHealthcheckArgs(int argc, const char* con
   return c;
 }
 
-std::vector<TargetResult> RunChecks(std::vector<std::unique_ptr<Check>> checks, absl::Time deadline,
-                                    bool* abandoned) {
-  struct Shared {
-    absl::Mutex mu;
-    std::vector<std::optional<TargetResult>> results;
-    size_t done = 0;
-  };
-  auto shared = std::make_shared<Shared>();
-  shared->results.resize(checks.size());
-  const absl::Time start = absl::Now();
+std::vector<TargetResult> RunChecks(std::vector<std::unique_ptr<Check>> checks, absl::Time deadline, bool* abandoned,
+                                    Clock& clock) {
   std::vector<std::string> names;
-  for (size_t i = 0; i < checks.size(); ++i) {
-    names.push_back(checks[i]->Describe());
-    std::thread([shared, i, check = std::move(checks[i]), deadline, start]() mutable {
-      absl::Status s = check->Probe(deadline);
-      TargetResult r{check->Describe(),
-                     s.ok() ? s : absl::Status(s.code(), Redactor::Global().Scrub(s.message())),
-                     absl::Now() - start};
-      // Everything the probe holds (sockets, TLS sessions) goes before it reports: once all have
-      // reported, the process may exit.
-      check.reset();
-      absl::MutexLock lock(&shared->mu);
-      shared->results[i] = std::move(r);
-      ++shared->done;
-    }).detach();
+  std::vector<FanOutTask> tasks;
+  for (auto& check : checks) {
+    names.push_back(check->Describe());
+    std::shared_ptr<Check> c = std::move(check);
+    tasks.push_back([c, deadline](const std::atomic<bool>&) { return c->Probe(deadline); });
   }
+  const absl::Time start = clock.Now();
+  // A check reports its own, more precise, timeout a moment after the deadline.
+  FanOutResult r = FanOut(std::move(tasks), deadline + kReportGrace, clock);
+  *abandoned = r.abandoned;
   std::vector<TargetResult> out;
-  absl::MutexLock lock(&shared->mu);
-  const size_t total = names.size();
-  auto all_done = [&shared, total] { return shared->done == total; };
-  shared->mu.AwaitWithDeadline(absl::Condition(&all_done), deadline + kReportGrace);
-  *abandoned = shared->done != total;
-  for (size_t i = 0; i < total; ++i) {
-    if (shared->results[i].has_value()) {
-      out.push_back(*shared->results[i]);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (r.statuses[i].has_value()) {
+      const absl::Status& s = *r.statuses[i];
+      out.push_back({names[i], s.ok() ? s : absl::Status(s.code(), Redactor::Global().Scrub(s.message())), r.elapsed[i]});
     } else {
       out.push_back({names[i], absl::DeadlineExceededError(absl::StrCat("timed out after ", FormatElapsed(deadline - start))),
-                     absl::Now() - start});
+                     r.elapsed[i]});
     }
   }
   return out;

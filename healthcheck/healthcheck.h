@@ -39,11 +39,11 @@ struct TargetResult {
 absl::StatusOr<HealthcheckConfig> ParseHealthcheckArgs(int argc, const char* const* argv, const Env& env,
                                                        std::string* help_text);
 
-// Probes every check on its own thread. Returns by `deadline` plus a few milliseconds whatever the
-// checks do; a check still running then is reported as timed out, and `*abandoned` is set (the
-// caller must then leave with _Exit, as that thread still uses its check).
-std::vector<TargetResult> RunChecks(std::vector<std::unique_ptr<Check>> checks, absl::Time deadline,
-                                    bool* abandoned);
+// Probes every check on its own thread (common/fan_out). Returns by `deadline` plus a few
+// milliseconds whatever the checks do; a check still running then is reported as timed out, and
+// `*abandoned` is set (the caller must then leave with _Exit, as that thread still uses its check).
+std::vector<TargetResult> RunChecks(std::vector<std::unique_ptr<Check>> checks, absl::Time deadline, bool* abandoned,
+                                    Clock& clock = Clock::Real());
 
 // One line per target, or one JSON document; never more than kMaxOutputBytes.
 std::string FormatResults(const std::vector<TargetResult>& results, OutputFormat format, absl::Duration total);

@@ -6,17 +6,21 @@
  * with no provider lookup.
  *
  * How: defines every symbol of that archive member and is linked before libpgcommon_shlib.a (see
- * pg_hmac.c). ABI: PostgreSQL 15 common/cryptohash.h. */
+ * pg_hmac.c). ABI: PostgreSQL's own common/cryptohash.h, included so the compiler checks it. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
+#include "postgres_fe.h"
+
+#include "common/cryptohash.h"
+
+_Static_assert(PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000, "written for libpgcommon 15's cryptohash_openssl.o");
+
 #include <openssl/crypto.h>
 #include <openssl/md5.h>
 #include <openssl/sha.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-typedef enum { PG_MD5 = 0, PG_SHA1, PG_SHA224, PG_SHA256, PG_SHA384, PG_SHA512 } pg_cryptohash_type;
-
-typedef struct pg_cryptohash_ctx {
+struct pg_cryptohash_ctx {
   pg_cryptohash_type type;
   const char* error;
   union {
@@ -25,7 +29,7 @@ typedef struct pg_cryptohash_ctx {
     SHA256_CTX sha256; /* also SHA-224 */
     SHA512_CTX sha512; /* also SHA-384 */
   } u;
-} pg_cryptohash_ctx;
+};
 
 static size_t digest_length(pg_cryptohash_type type) {
   switch (type) {

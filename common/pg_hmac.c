@@ -9,9 +9,16 @@
  * How: this file defines every symbol hmac_openssl_shlib.o exports, and is linked before
  * libpgcommon_shlib.a, so the linker never pulls that member in (no duplicate definitions).
  * Types other than SHA-256 go through OpenSSL's HMAC exactly as PostgreSQL's version does.
- * The ABI (PostgreSQL 15 common/hmac.h) is declared below; tests/unit/common/pg_crypto_test.cc
- * checks it against the RFC 4231 vectors and the integration tests log in with SCRAM. */
+ * The ABI is PostgreSQL's own common/hmac.h, included below so the compiler checks every
+ * definition against it; tests/unit/common/pg_crypto_test.cc checks the results against the RFC
+ * 4231 vectors and the integration tests log in with SCRAM. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
+#include "postgres_fe.h"
+
+#include "common/hmac.h"
+
+_Static_assert(PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000, "written for libpgcommon 15's hmac_openssl.o");
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -19,10 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* PostgreSQL 15 common/cryptohash.h */
-typedef enum { PG_MD5 = 0, PG_SHA1, PG_SHA224, PG_SHA256, PG_SHA384, PG_SHA512 } pg_cryptohash_type;
-
-typedef struct pg_hmac_ctx {
+struct pg_hmac_ctx {
   pg_cryptohash_type type;
   const char* error;
   /* SHA-256 fast path */
@@ -32,7 +36,7 @@ typedef struct pg_hmac_ctx {
   int keyed;
   /* everything else */
   HMAC_CTX* hmac;
-} pg_hmac_ctx;
+};
 
 pg_hmac_ctx* pg_hmac_create(pg_cryptohash_type type) {
   pg_hmac_ctx* ctx = calloc(1, sizeof *ctx);

@@ -6,7 +6,9 @@
  * seeded at boot) is as strong and costs one system call.
  *
  * How: defines both symbols of that archive member and is linked before libpgport_shlib.a, so the
- * member is never pulled in (see pg_hmac.c). */
+ * member is never pulled in (see pg_hmac.c). The prototypes are PostgreSQL's own (port.h). */
+#include "postgres_fe.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,7 +8,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <pg_config.h>
+
 #include "common/static_stubs.h"
+
+/* Neither GSSAPI's nor LDAP's headers are installed (nor wanted): the stubs declare what libpq 15
+ * calls, with the C types of RFC 2744 and RFC 1823. */
+_Static_assert(PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000, "these are the GSSAPI and LDAP calls of libpq 15");
 
 typedef uint32_t OM_uint32;
 typedef struct {

@@ -61,7 +61,26 @@ extern List* raw_parser(const char* str, int mode); /* RAW_PARSE_DEFAULT = 0 */
 extern ErrorData* CopyErrorData(void);
 extern void FlushErrorState(void);
 
+/* The ErrorData above is PostgreSQL 15's: libpg_query must vendor a PostgreSQL 15 parser. */
+_Static_assert(PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000,
+               "pg_query_raw_parse.c re-declares PostgreSQL 15's ErrorData; check it against this libpg_query");
+
 static char* dup_or_empty(const char* s) { return strdup(s != NULL ? s : ""); }
+
+/* The error being handled, as libpg_query reports it. Its own (never inlined) function: nothing it
+ * touches lives across the longjmp. */
+static __attribute__((noinline)) PgQueryError* current_error(void) {
+  ErrorData* data = CopyErrorData();
+  PgQueryError* error = malloc(sizeof *error);
+  if (error == NULL) abort(); /* as libpg_query's own allocations do */
+  error->message = dup_or_empty(data->message);
+  error->funcname = dup_or_empty(data->funcname);
+  error->filename = dup_or_empty(data->filename);
+  error->lineno = data->lineno;
+  error->cursorpos = data->cursorpos;
+  error->context = NULL;
+  return error;
+}
 
 PgQueryInternalParsetreeAndError pg_query_raw_parse(const char* input) {
   PgQueryInternalParsetreeAndError result = {0};
@@ -77,15 +96,7 @@ PgQueryInternalParsetreeAndError pg_query_raw_parse(const char* input) {
     PG_exception_stack = saved_exception_stack;
     error_context_stack = saved_context_stack;
     CurrentMemoryContext = parse_context;
-    ErrorData* data = CopyErrorData();
-    PgQueryError* error = malloc(sizeof *error);
-    error->message = dup_or_empty(data->message);
-    error->funcname = dup_or_empty(data->funcname);
-    error->filename = dup_or_empty(data->filename);
-    error->lineno = data->lineno;
-    error->cursorpos = data->cursorpos;
-    error->context = NULL;
-    result.error = error;
+    result.error = current_error();
     FlushErrorState();
   }
   PG_exception_stack = saved_exception_stack;

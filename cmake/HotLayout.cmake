@@ -1,0 +1,37 @@
+# cmake/HotLayout.cmake — writes the linker script that places hot code first, from the reviewable
+# list in cmake/hot_objects.txt (see it for why). Run at build time:
+#   cmake -DIN=cmake/hot_objects.txt -DOUT=build/.../hot_layout.ld -P cmake/HotLayout.cmake
+cmake_minimum_required(VERSION 3.20)
+file(STRINGS "${IN}" lines ENCODING UTF-8)
+set(hot_text "")
+set(hot_rodata "")
+foreach(line IN LISTS lines)
+  if(line MATCHES "^#" OR line STREQUAL "")
+    continue()
+  endif()
+  string(REGEX REPLACE "[ \t]+" ";" fields "${line}")
+  list(LENGTH fields n)
+  if(NOT n EQUAL 3)
+    message(FATAL_ERROR "${IN}: want SECTION ARCHIVE OBJECT, got: ${line}")
+  endif()
+  list(GET fields 0 section)
+  list(GET fields 1 archive)
+  list(GET fields 2 object)
+  if(archive STREQUAL "-")
+    set(pattern "*${object}")
+  else()
+    set(pattern "*${archive}:${object}")
+  endif()
+  if(section STREQUAL "text")
+    string(APPEND hot_text "    ${pattern}(.text .text.*)\n")
+  elseif(section STREQUAL "rodata")
+    string(APPEND hot_rodata "    ${pattern}(.rodata .rodata.*)\n")
+  else()
+    message(FATAL_ERROR "${IN}: section must be text or rodata, got: ${line}")
+  endif()
+endforeach()
+file(WRITE "${OUT}.tmp"
+  "/* Generated from cmake/hot_objects.txt by cmake/HotLayout.cmake: do not edit. */\n"
+  "SECTIONS\n{\n  .text.noshell_hot :\n  {\n${hot_text}  }\n}\nINSERT BEFORE .text;\n\n"
+  "SECTIONS\n{\n  .rodata.noshell_hot :\n  {\n${hot_rodata}  }\n}\nINSERT BEFORE .rodata;\n")
+file(RENAME "${OUT}.tmp" "${OUT}")

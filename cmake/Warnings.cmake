@@ -13,6 +13,7 @@ if(NOSHELL_STATIC AND NOSHELL_HOT_LAYOUT)
     COMMAND ${CMAKE_COMMAND} -DIN=${PROJECT_SOURCE_DIR}/cmake/hot_objects.txt -DOUT=${NOSHELL_HOT_LAYOUT_LD}
             -P ${PROJECT_SOURCE_DIR}/cmake/HotLayout.cmake
     DEPENDS "${PROJECT_SOURCE_DIR}/cmake/hot_objects.txt" "${PROJECT_SOURCE_DIR}/cmake/HotLayout.cmake"
+            "${PROJECT_SOURCE_DIR}/cmake/HotObjects.cmake"
     COMMENT "Generating hot_layout.ld from cmake/hot_objects.txt")
   add_custom_target(noshell_hot_layout DEPENDS "${NOSHELL_HOT_LAYOUT_LD}")
 endif()

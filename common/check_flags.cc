@@ -46,12 +46,7 @@ absl::Status ParseCheckFlags(const Flags& flags, CheckOptions* o) {
   o->http_body = flags.Get("http-body");
   o->tls.ca_file = flags.Get("ca-file");
   NOSHELL_ASSIGN_OR_RETURN(o->tls.insecure, flags.GetBool("insecure"));
-  if (flags.Has("max-age")) {
-    if (!absl::ParseDuration(flags.Get("max-age"), &o->file_max_age) || o->file_max_age <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat("--max-age=", flags.Get("max-age"), ": want a positive duration such as 30s"));
-    }
-  }
-  return absl::OkStatus();
+  return flags.GetDuration("max-age", Flags::DurationMin::kPositive, &o->file_max_age);
 }
 
 }  // namespace noshell

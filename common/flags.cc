@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/version.h"
 
 namespace noshell {
 
@@ -97,6 +98,24 @@ absl::StatusOr<bool> Flags::GetBool(absl::string_view name) const {
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
   if (v == "false" || v == "0" || v == "no" || v == "off") return false;
   return absl::InvalidArgumentError(absl::StrCat("option --", name, "=", v, ": want true or false"));
+}
+
+absl::Status Flags::GetDuration(absl::string_view name, DurationMin min, absl::Duration* out) const {
+  if (!Has(name)) return absl::OkStatus();
+  absl::Duration d;
+  const bool positive = min == DurationMin::kPositive;
+  if (!absl::ParseDuration(Get(name), &d) || d < absl::ZeroDuration() || (positive && d == absl::ZeroDuration())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, "=", Get(name), ": want a ", positive ? "positive " : "", "duration such as 500ms or 2s"));
+  }
+  *out = d;
+  return absl::OkStatus();
+}
+
+std::string Flags::HelpOrVersion(absl::string_view program, absl::string_view usage_head) const {
+  if (help_) return absl::StrCat(usage_head, Usage());
+  if (version_) return absl::StrCat(program, " (noshell) ", kVersion, "\n");
+  return "";
 }
 
 std::string Flags::Usage() const {

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
 #include "common/env.h"
 
@@ -39,6 +41,13 @@ class Flags {
   std::vector<std::string> GetAll(absl::string_view name) const;
   // Boolean switches: given bare, "=true"/"1"/"yes" or "=false"/"0"/"no"; env likewise.
   absl::StatusOr<bool> GetBool(absl::string_view name) const;
+  // A duration ("500ms", "2m"), left as it is when not given. kInvalidArgument for anything else,
+  // a negative one, or (kPositive) zero.
+  enum class DurationMin { kZero, kPositive };
+  absl::Status GetDuration(absl::string_view name, DurationMin min, absl::Duration* out) const;
+  // The text for --help (`usage_head` then every option) or --version ("PROGRAM (noshell) 1.2.3");
+  // "" when neither was asked for.
+  std::string HelpOrVersion(absl::string_view program, absl::string_view usage_head) const;
   bool help() const { return help_; }
   bool version() const { return version_; }
   const std::vector<std::string>& positional() const { return positional_; }

@@ -7,7 +7,6 @@
 #include "common/check_flags.h"
 #include "common/flags.h"
 #include "common/status_macros.h"
-#include "common/version.h"
 #include "entrypoint/supervisor.h"
 
 namespace noshell {
@@ -56,14 +55,6 @@ constexpr char kUsage[] =
     "\n"
     "Options (each also read from the environment variable shown):\n";
 
-absl::Status ParseDuration(const Flags& flags, const char* name, bool allow_zero, absl::Duration* out) {
-  if (!flags.Has(name)) return absl::OkStatus();
-  if (!absl::ParseDuration(flags.Get(name), out) || *out < absl::ZeroDuration() || (!allow_zero && *out == absl::ZeroDuration())) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, "=", flags.Get(name), ": want a duration such as 5s"));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<TemplateSpec> ParseTemplateSpec(const std::string& spec) {
   std::vector<std::string> parts = absl::StrSplit(spec, ':');
   TemplateSpec t;
@@ -104,14 +95,8 @@ absl::StatusOr<EntrypointConfig> ParseEntrypointConfig(int argc, const char* con
   Flags flags(Specs());
   NOSHELL_RETURN_IF_ERROR(flags.Parse(argc, argv, env));
   EntrypointConfig c;
-  if (flags.help()) {
-    c.help_text = absl::StrCat(kUsage, flags.Usage());
-    return c;
-  }
-  if (flags.version()) {
-    c.help_text = absl::StrCat("entrypoint (noshell) ", kVersion, "\n");
-    return c;
-  }
+  c.help_text = flags.HelpOrVersion("entrypoint", kUsage);
+  if (!c.help_text.empty()) return c;
   NOSHELL_ASSIGN_OR_RETURN(c.format, ParseOutputFormat(flags.Get("format", "text")));
   c.log_level = flags.Get("log-level", "info");
   NOSHELL_RETURN_IF_ERROR(CheckLogLevel(c.log_level));
@@ -125,7 +110,7 @@ absl::StatusOr<EntrypointConfig> ParseEntrypointConfig(int argc, const char* con
   c.waits = flags.GetAll("wait");
   NOSHELL_RETURN_IF_ERROR(ParseCheckFlags(flags, &c.wait_options));
   c.wait_options.application_name = "noshell-entrypoint";
-  NOSHELL_RETURN_IF_ERROR(ParseDuration(flags, "timeout", /*allow_zero=*/false, &c.timeout));
+  NOSHELL_RETURN_IF_ERROR(flags.GetDuration("timeout", Flags::DurationMin::kPositive, &c.timeout));
   for (const std::string& spec : flags.GetAll("template")) {
     NOSHELL_ASSIGN_OR_RETURN(TemplateSpec t, ParseTemplateSpec(spec));
     c.templates.push_back(std::move(t));
@@ -162,7 +147,7 @@ absl::StatusOr<EntrypointConfig> ParseEntrypointConfig(int argc, const char* con
     if (!words.empty()) c.pre_start.push_back(std::move(words));
   }
 
-  NOSHELL_RETURN_IF_ERROR(ParseDuration(flags, "grace", /*allow_zero=*/true, &c.grace));
+  NOSHELL_RETURN_IF_ERROR(flags.GetDuration("grace", Flags::DurationMin::kZero, &c.grace));
   NOSHELL_ASSIGN_OR_RETURN(c.signal_group, flags.GetBool("signal-group"));
   for (const std::string& spec : flags.GetAll("rewrite-signal")) {
     NOSHELL_ASSIGN_OR_RETURN(auto rewrite, ParseSignalRewrite(spec));

@@ -20,7 +20,6 @@
 #include "common/status_macros.h"
 #include "common/target.h"
 #include "common/text.h"
-#include "common/version.h"
 #include "spdlog/spdlog.h"
 
 namespace noshell {
@@ -98,12 +97,9 @@ absl::StatusOr<HealthcheckConfig> ParseHealthcheckArgs(int argc, const char* con
   Flags flags(Specs());
   NOSHELL_RETURN_IF_ERROR(flags.Parse(argc, argv, env));
   HealthcheckConfig c;
-  if (flags.help()) {
-    *help_text = absl::StrCat(kUsageHead, flags.Usage(), "\nSee README.md for every target option and exit code.\n");
-    return c;
-  }
-  if (flags.version()) {
-    *help_text = absl::StrCat("healthcheck (noshell) ", kVersion, "\n");
+  *help_text = flags.HelpOrVersion("healthcheck", kUsageHead);
+  if (!help_text->empty()) {
+    if (flags.help()) absl::StrAppend(help_text, "\nSee README.md for every target option and exit code.\n");
     return c;
   }
   if (!flags.after_dashes().empty()) {
@@ -114,12 +110,7 @@ absl::StatusOr<HealthcheckConfig> ParseHealthcheckArgs(int argc, const char* con
   if (c.targets.empty()) {
     return absl::InvalidArgumentError("no targets: give at least one TARGET or set HEALTHCHECK_TARGETS (see --help)");
   }
-  if (flags.Has("timeout")) {
-    if (!absl::ParseDuration(flags.Get("timeout"), &c.timeout) || c.timeout <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat("--timeout=", flags.Get("timeout"),
-                                                     ": want a positive duration such as 500ms or 2s"));
-    }
-  }
+  NOSHELL_RETURN_IF_ERROR(flags.GetDuration("timeout", Flags::DurationMin::kPositive, &c.timeout));
   NOSHELL_ASSIGN_OR_RETURN(c.format, ParseOutputFormat(flags.Get("format", "text")));
   NOSHELL_RETURN_IF_ERROR(ParseCheckFlags(flags, &c.check));
   c.check.application_name = "noshell-healthcheck";

@@ -9,7 +9,6 @@
 #include "common/flags.h"
 #include "common/status_macros.h"
 #include "common/text.h"
-#include "common/version.h"
 
 namespace noshell {
 namespace {
@@ -67,14 +66,6 @@ constexpr CommandSpec kCommands[] = {
 };
 constexpr char kCommandList[] = "up, down, status, plan, validate, baseline, repair or new";
 
-absl::Status ParseDurationFlag(const Flags& flags, const char* name, absl::Duration* out) {
-  if (!flags.Has(name)) return absl::OkStatus();
-  if (!absl::ParseDuration(flags.Get(name), out) || *out < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, "=", flags.Get(name), ": want a duration such as 500ms or 2m"));
-  }
-  return absl::OkStatus();
-}
-
 // PostgreSQL cuts identifiers at 63 bytes; the lock table adds "_lock".
 absl::Status CheckIdentifier(const char* flag, const std::string& value, size_t max) {
   if (value.empty() || value.size() > max || value.find('\0') != std::string::npos) {
@@ -102,10 +93,11 @@ absl::Status ParseOptions(const Flags& flags, const Env& env, MigrateConfig* c) 
   o.table = flags.Get("table", "noshell_migrations");
   NOSHELL_RETURN_IF_ERROR(CheckIdentifier("schema", o.schema, 63));
   NOSHELL_RETURN_IF_ERROR(CheckIdentifier("table", o.table, 58));
-  NOSHELL_RETURN_IF_ERROR(ParseDurationFlag(flags, "wait", &c->wait));
-  NOSHELL_RETURN_IF_ERROR(ParseDurationFlag(flags, "lock-wait", &o.lock_wait));
-  NOSHELL_RETURN_IF_ERROR(ParseDurationFlag(flags, "lock-timeout", &o.lock_timeout));
-  NOSHELL_RETURN_IF_ERROR(ParseDurationFlag(flags, "statement-timeout", &o.statement_timeout));
+  using Min = Flags::DurationMin;
+  NOSHELL_RETURN_IF_ERROR(flags.GetDuration("wait", Min::kZero, &c->wait));
+  NOSHELL_RETURN_IF_ERROR(flags.GetDuration("lock-wait", Min::kZero, &o.lock_wait));
+  NOSHELL_RETURN_IF_ERROR(flags.GetDuration("lock-timeout", Min::kZero, &o.lock_timeout));
+  NOSHELL_RETURN_IF_ERROR(flags.GetDuration("statement-timeout", Min::kZero, &o.statement_timeout));
   if (flags.Has("lock-retries") && (!absl::SimpleAtoi(flags.Get("lock-retries"), &o.lock_retries) || o.lock_retries < 0)) {
     return absl::InvalidArgumentError(absl::StrCat("--lock-retries=", flags.Get("lock-retries"), ": want a number >= 0"));
   }
@@ -185,14 +177,8 @@ absl::StatusOr<MigrateConfig> ParseMigrateConfig(int argc, const char* const* ar
   Flags flags(Specs());
   NOSHELL_RETURN_IF_ERROR(flags.Parse(argc, argv, env));
   MigrateConfig c;
-  if (flags.help()) {
-    c.help_text = absl::StrCat(kUsage, flags.Usage());
-    return c;
-  }
-  if (flags.version()) {
-    c.help_text = absl::StrCat("migrate (noshell) ", kVersion, "\n");
-    return c;
-  }
+  c.help_text = flags.HelpOrVersion("migrate", kUsage);
+  if (!c.help_text.empty()) return c;
   NOSHELL_RETURN_IF_ERROR(ParseOptions(flags, env, &c));
   NOSHELL_RETURN_IF_ERROR(ParseCommand(flags.positional(), &c));
   return c;

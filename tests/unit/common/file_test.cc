@@ -13,6 +13,7 @@
 #include "common/errno_status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/scratch_dir.h"
 
 namespace noshell {
 namespace {
@@ -21,22 +22,14 @@ using ::testing::HasSubstr;
 
 class FileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/noshell_file_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::string cmd = "rm -rf " + dir_;  // test-only clean-up
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
-  }
-  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string Path(const std::string& name) const { return scratch_.Join(name); }
   std::string Read(const std::string& name) const {
     auto r = ReadWholeFile(Path(name), 1 << 20, "");
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : "";
   }
-  std::string dir_;
+  ScratchDir scratch_;
+  const std::string& dir_ = scratch_.path();
 };
 
 TEST_F(FileTest, ReadsWholeFile) {

@@ -81,7 +81,7 @@ TEST(EntrypointConfigTest, BadUsageNamesTheProblem) {
   for (const Case& c : {
            Case{{}, "no command"},
            Case{{"--", ""}, "the command is an empty string"},
-           Case{{"--timeout=0s", "--", "/app"}, "--timeout=0s: want a duration"},
+           Case{{"--timeout=0s", "--", "/app"}, "--timeout=0s: want a positive duration"},
            Case{{"--grace=later", "--", "/app"}, "--grace=later"},
            Case{{"--template=/a", "--", "/app"}, "--template=/a: want SRC:DST[:MODE[:OWNER]]"},
            Case{{"--template=/a:/b:999", "--", "/app"}, "mode must be octal"},

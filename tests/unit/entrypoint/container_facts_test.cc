@@ -5,27 +5,18 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "tests/unit/scratch_dir.h"
 
 namespace noshell {
 namespace {
 
-class FakeRoot {
+// A root with /proc files a container would have.
+class FakeRoot : public ScratchDir {
  public:
   FakeRoot() {
-    char tmpl[] = "/tmp/noshell_root_XXXXXX";
-    path_ = mkdtemp(tmpl);
     Write("proc/meminfo", "MemTotal:       16384000 kB\nMemFree: 1 kB\n");
     Write("proc/cpuinfo", "processor\t: 0\nprocessor\t: 1\nprocessor\t: 2\nprocessor\t: 3\n");
   }
-  ~FakeRoot() { std::filesystem::remove_all(path_); }
-  void Write(const std::string& rel, const std::string& content) {
-    std::filesystem::create_directories(std::filesystem::path(path_ + "/" + rel).parent_path());
-    std::ofstream(path_ + "/" + rel) << content;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
 };
 
 TEST(ContainerFactsTest, Parsers) {

@@ -1,14 +1,9 @@
 // *_FILE secrets: which variables are secrets, all-or-nothing resolution, errors that name the variable.
 #include "entrypoint/secrets.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/scratch_dir.h"
 #include "tests/status_matchers.h"
 
 namespace noshell {
@@ -30,18 +25,8 @@ TEST(IsPathVariableTest, PathsAreLeftAloneSecretsAreNot) {
 
 class ResolveFileSecretsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/noshell-secrets-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string Write(const std::string& name, const std::string& content) {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream(path) << content;
-    return path;
-  }
-  std::string dir_;
+  std::string Write(const std::string& name, const std::string& content) { return dir_.Write(name, content); }
+  ScratchDir dir_;
 };
 
 TEST_F(ResolveFileSecretsTest, XFileBecomesXWithoutTrailingNewlines) {
@@ -67,7 +52,7 @@ TEST_F(ResolveFileSecretsTest, ErrorsNameTheVariableAndChangeNothing) {
   std::map<std::string, std::string> both{{"A_PASSWORD", "x"}, {"A_PASSWORD_FILE", Write("a", "y")}};
   EXPECT_THAT(ResolveFileSecrets(&both, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("both A_PASSWORD and A_PASSWORD_FILE are set")));
-  const std::map<std::string, std::string> before{{"A_FILE", Write("ok", "fine")}, {"B_FILE", dir_ + "/missing"}};
+  const std::map<std::string, std::string> before{{"A_FILE", Write("ok", "fine")}, {"B_FILE", dir_.Join("missing")}};
   std::map<std::string, std::string> vars = before;
   absl::Status s = ResolveFileSecrets(&vars, {});
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kNotFound, HasSubstr("B_FILE")));

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "tests/unit/scratch_dir.h"
 #include "migrate/formats.h"
 #include "migrate/new_migration.h"
 #include "migrate/placeholders.h"
@@ -14,22 +15,7 @@ namespace {
 
 const std::string kFixtures = std::string(NOSHELL_TEST_SRC_DIR) + "/fixtures/migrations/";
 
-class TempFolder {
- public:
-  TempFolder() {
-    char tmpl[] = "/tmp/noshell_mig_XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempFolder() { std::filesystem::remove_all(path_); }
-  void Write(const std::string& name, const std::string& content) {
-    std::filesystem::create_directories(std::filesystem::path(path_ + "/" + name).parent_path());
-    std::ofstream(path_ + "/" + name, std::ios::binary) << content;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempFolder = ScratchDir;
 
 std::vector<std::string> Versions(const MigrationSet& s) {
   std::vector<std::string> v;

@@ -42,6 +42,10 @@ namespace {
 // Config templates are small; a bigger file is a mistake (a binary, a log), not a template.
 constexpr size_t kMaxTemplateBytes = 16 << 20;
 
+// Where a failure carries its step and a stop its signal (EntrypointExitCodeFor reads them).
+constexpr absl::string_view kStepPayload = "noshell.entrypoint/step";
+constexpr absl::string_view kSignalPayload = "noshell.entrypoint/signal";
+
 // Step 1: the child's environment, with X_FILE resolved into X.
 absl::StatusOr<std::map<std::string, std::string>> ReadEnvironment(const EntrypointConfig& c) {
   std::map<std::string, std::string> vars;
@@ -145,7 +149,7 @@ absl::Status ChooseUser(const EntrypointConfig& c, std::map<std::string, std::st
 
 // A first-start or pre-start command, as the app's user. A stop signal meanwhile is forwarded to
 // it and ends entrypoint.
-absl::Status RunCommandFirst(absl::string_view kind, const std::vector<std::string>& argv, const RunOptions& run, EarlyStop& early) {
+absl::Status RunCommandBeforeApp(absl::string_view kind, const std::vector<std::string>& argv, const RunOptions& run, EarlyStop& early) {
   RunOptions command = run;
   command.argv = argv;
   early.EnterCommand();
@@ -165,14 +169,14 @@ absl::Status RunStartCommands(const EntrypointConfig& c, const RunOptions& run, 
       continue;
     }
     spdlog::info("first-start: {} does not exist, running {}", f.creates, f.argv[0]);
-    NOSHELL_RETURN_IF_ERROR(RunCommandFirst("first-start", f.argv, run, early));
+    NOSHELL_RETURN_IF_ERROR(RunCommandBeforeApp("first-start", f.argv, run, early));
     if (lstat(f.creates.c_str(), &st) != 0) {
       return absl::AbortedError(absl::StrCat("first-start command ", f.argv[0], " exited 0 but did not create ", f.creates));
     }
   }
   for (const std::vector<std::string>& argv : c.pre_start) {
     spdlog::info("pre-start: {}", argv[0]);
-    NOSHELL_RETURN_IF_ERROR(RunCommandFirst("pre-start", argv, run, early));
+    NOSHELL_RETURN_IF_ERROR(RunCommandBeforeApp("pre-start", argv, run, early));
   }
   return absl::OkStatus();
 }
@@ -190,11 +194,6 @@ absl::Status PrepareApp(const EntrypointConfig& c, EarlyStop& early, RunOptions*
   return InStep(EntrypointStep::kCommands, RunStartCommands(c, *run, early));
 }
 
-}  // namespace
-
-namespace {
-constexpr absl::string_view kStepPayload = "noshell.entrypoint/step";
-constexpr absl::string_view kSignalPayload = "noshell.entrypoint/signal";
 }  // namespace
 
 absl::Status InStep(EntrypointStep step, absl::Status s) {

@@ -1,6 +1,9 @@
 // migrate/adopt.cc — see adopt.h.
 #include "migrate/adopt.h"
 
+#include <map>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
@@ -60,8 +63,14 @@ std::vector<HistoryRow> AdoptVersionList(const MigrationSet& set, const std::str
   return rows;
 }
 
+std::string FlywayRunChecksum(int32_t flyway_checksum) { return absl::StrCat("flyway:", flyway_checksum); }
+
 std::vector<HistoryRow> AdoptFlyway(const MigrationSet& set, const std::vector<FlywayRow>& flyway) {
   const std::string tool = "flyway";
+  // Flyway's checksum of a run against the file's: equal, or not known on either side, is the same.
+  auto same = [](const std::optional<int32_t>& recorded, const Migration& m) {
+    return !recorded.has_value() || !m.flyway_checksum.has_value() || *recorded == *m.flyway_checksum;
+  };
   std::vector<HistoryRow> rows;
   std::string baseline;
   for (const FlywayRow& r : flyway) {
@@ -72,17 +81,25 @@ std::vector<HistoryRow> AdoptFlyway(const MigrationSet& set, const std::vector<F
       rows.push_back(Adopted(set, tool, m.version, "applied", ""));
     }
   }
+  std::map<std::string, const FlywayRow*> latest_repeatable;  // by description: the last run counts
   for (const FlywayRow& r : flyway) {
     if (r.type == "BASELINE" || r.type == "SCHEMA") continue;
-    if (r.version.empty()) {  // a repeatable: adopt the file of that description at its current checksum
-      for (const Migration& m : set.migrations) {
-        if (m.repeatable && m.description == r.description && r.success) {
-          rows.push_back(HistoryRow{"", m.description, "repeatable", m.checksum, "applied", "transaction"});
-        }
-      }
+    if (r.version.empty()) {
+      latest_repeatable[r.description] = &r;
       continue;
     }
-    rows.push_back(Adopted(set, tool, r.version, r.success ? "applied" : "failed", r.success ? "" : "recorded as failed by Flyway"));
+    HistoryRow h = Adopted(set, tool, r.version, r.success ? "applied" : "failed", r.success ? "" : "recorded as failed by Flyway");
+    const Migration* m = FileFor(set, r.version);
+    if (m != nullptr && !same(r.checksum, *m)) h.checksum = FlywayRunChecksum(*r.checksum);  // edited since: drift
+    rows.push_back(std::move(h));
+  }
+  for (const Migration& m : set.migrations) {
+    if (!m.repeatable) continue;
+    auto it = latest_repeatable.find(m.description);
+    if (it == latest_repeatable.end() || !it->second->success) continue;  // never ran, or failed: pending
+    const FlywayRow& r = *it->second;
+    rows.push_back(HistoryRow{"", m.description, "repeatable", same(r.checksum, m) ? m.checksum : FlywayRunChecksum(*r.checksum),
+                              "applied", "transaction"});
   }
   return rows;
 }
@@ -121,10 +138,15 @@ absl::StatusOr<Adoption> ReadOtherToolHistory(Database* db, const MigrationSet& 
       NOSHELL_ASSIGN_OR_RETURN(bool has, TableExists(db, a.table));
       if (!has) break;
       NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r,
-                               db->Query("SELECT coalesce(version, ''), description, type, success::text FROM flyway_schema_history "
-                                         "ORDER BY installed_rank"));
+                               db->Query("SELECT coalesce(version, ''), description, type, success::text, coalesce(checksum::text, '') "
+                                         "FROM flyway_schema_history ORDER BY installed_rank"));
       std::vector<FlywayRow> rows;
-      for (const Row& v : r) rows.push_back(FlywayRow{v[0], v[1], v[2], v[3] == "true"});
+      for (const Row& v : r) {
+        FlywayRow row{v[0], v[1], v[2], v[3] == "true", std::nullopt};
+        int32_t checksum = 0;
+        if (absl::SimpleAtoi(v[4], &checksum)) row.checksum = checksum;
+        rows.push_back(std::move(row));
+      }
       a.rows = AdoptFlyway(set, rows);
       break;
     }

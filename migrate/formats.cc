@@ -174,4 +174,25 @@ absl::StatusOr<std::optional<bool>> ParseFlywayConf(absl::string_view content) {
   return in_transaction;
 }
 
+int32_t FlywayChecksum(absl::string_view content) {
+  // The CRC-32 of the lines' bytes one after the other is the CRC-32 of the content without its
+  // line terminators: Java's readLine() ends a line at \n, \r or \r\n and drops them.
+  static const auto* const table = [] {
+    auto* t = new uint32_t[256];
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  absl::ConsumePrefix(&content, "\xEF\xBB\xBF");  // Flyway's BomFilter, on the first line only
+  uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char b : content) {
+    if (b == '\n' || b == '\r') continue;
+    crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+  }
+  return static_cast<int32_t>(crc ^ 0xFFFFFFFFu);
+}
+
 }  // namespace noshell

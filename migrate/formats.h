@@ -5,6 +5,7 @@
 #ifndef NOSHELL_MIGRATE_FORMATS_H_
 #define NOSHELL_MIGRATE_FORMATS_H_
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -27,6 +28,11 @@ absl::StatusOr<ParsedFile> ParseGoose(absl::string_view content);
 // A {version}_{name}.sql file is goose's (a "-- +goose" marker) or dbmate's ("-- migrate:up");
 // nullopt when it has neither; kInvalidArgument when it has both.
 absl::StatusOr<std::optional<MigrationFormat>> DetectNumberedFormat(absl::string_view content);
+
+// Flyway's checksum of a file, exactly as Flyway computes it (its ChecksumCalculator): CRC-32 over
+// the UTF-8 bytes of each line, line terminators (\n, \r, \r\n) dropped and a leading BOM
+// stripped, as a signed 32-bit int. flyway_schema_history.checksum holds it.
+int32_t FlywayChecksum(absl::string_view content);
 
 // Flyway's V1__x.sql.conf: executeInTransaction=true|false is the one setting read; any other is
 // refused (it would be silently ignored). nullopt when the file does not set it.

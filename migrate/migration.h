@@ -2,6 +2,7 @@
 #ifndef NOSHELL_MIGRATE_MIGRATION_H_
 #define NOSHELL_MIGRATE_MIGRATION_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ struct Migration {
   TxMode tx_mode = TxMode::kTransaction;
   bool tx_mode_declared = false;  // opted out by the file (or its Flyway .conf), not detected
   std::string checksum;           // hex SHA-256 of up_sql with CRLF -> LF and no BOM
+  std::optional<int32_t> flyway_checksum;  // Flyway folders: Flyway's own checksum of the file
 };
 
 struct MigrationSet {

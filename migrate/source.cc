@@ -201,7 +201,10 @@ absl::StatusOr<std::optional<Migration>> BuildOne(Candidate& c, std::map<std::st
       mig.version = n.version;
       mig.repeatable = n.kind == NameKind::kFlywayRepeatable;
       mig.up = Whole(c.content);
-      if (c.format == MigrationFormat::kFlyway) NOSHELL_RETURN_IF_ERROR(ApplyFlywayConf(c.path, &mig));
+      if (c.format == MigrationFormat::kFlyway) {
+        NOSHELL_RETURN_IF_ERROR(ApplyFlywayConf(c.path, &mig));
+        mig.flyway_checksum = FlywayChecksum(c.content);  // of the file as written (placeholders come later)
+      }
       break;
     case NameKind::kNumbered: {
       absl::StatusOr<ParsedFile> parsed = c.format == MigrationFormat::kDbmate ? ParseDbmate(c.content) : ParseGoose(c.content);

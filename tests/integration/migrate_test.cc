@@ -322,6 +322,18 @@ TEST_F(MigrateTest, TakesOverARealDbmateDatabase) {
   EXPECT_EQ(Migrate({"--dir=" + dir.path(), "validate"}).exit_code, 0);
 }
 
+// flyway_schema_history rows as Flyway 9 writes them for the fixture's V1, V1.1 and V2, with the
+// checksums Flyway computes for those files (its ChecksumCalculator, run in Java on them).
+const std::string kFlywayRows =
+    "(1, '1', 'create users', 'SQL', 'V1__create_users.sql', 2069122789, 'app', now(), 5, true), "
+    "(2, '1.1', 'add display name', 'SQL', 'V1_1__add_display_name.sql', 1713241727, 'app', now(), 5, true), "
+    "(3, '2', 'backfill', 'SQL', 'sub/V2__backfill.sql', -626949460, 'app', now(), 5, true)";
+const std::string kFlywayTable =
+    "CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, version VARCHAR(50), "
+    "description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, checksum INTEGER, "
+    "installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT now(), execution_time INTEGER NOT NULL, "
+    "success BOOLEAN NOT NULL); ";
+
 TEST_F(MigrateTest, TakesOverGooseAndFlyway) {
   ASSERT_EQ(Migrate({"--dir=" + kFixtures + "goose", "up", "00002"}).exit_code, 0);
   Sql("DROP TABLE noshell_migrations; CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, "
@@ -334,18 +346,49 @@ TEST_F(MigrateTest, TakesOverGooseAndFlyway) {
 
   SetUp();
   ASSERT_EQ(Migrate({"--dir=" + kFixtures + "flyway", "up", "2"}).exit_code, 0);
-  Sql("DROP TABLE noshell_migrations; CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, "
-      "version VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, "
-      "checksum INTEGER, installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT now(), "
-      "execution_time INTEGER NOT NULL, success BOOLEAN NOT NULL); "
-      "INSERT INTO flyway_schema_history VALUES (1, '1', 'create users', 'SQL', 'V1__create_users.sql', 1, 'app', now(), 5, true), "
-      "(2, '1.1', 'add display name', 'SQL', 'V1_1__add_display_name.sql', 2, 'app', now(), 5, true), "
-      "(3, '2', 'backfill', 'SQL', 'sub/V2__backfill.sql', 3, 'app', now(), 5, true)");
+  Sql("DROP TABLE noshell_migrations; " + kFlywayTable + "INSERT INTO flyway_schema_history VALUES " + kFlywayRows);
   RunResult flyway = Migrate({"--dir=" + kFixtures + "flyway", "up"});
   EXPECT_EQ(flyway.exit_code, 0) << flyway.out << flyway.err;
   EXPECT_THAT(flyway.out, HasSubstr("adopted (3 migrations recorded by flyway in flyway_schema_history)"));
   EXPECT_THAT(flyway.out, HasSubstr("applied 3 index users email"));
   EXPECT_THAT(flyway.out, HasSubstr("applied user emails"));
+}
+
+// Issue 11.2: Flyway's checksums on takeover, as Flyway's validate-on-migrate compares them.
+TEST_F(MigrateTest, FlywayTakeoverComparesFlywaysChecksums) {
+  // Flyway ran V1, V1.1, V2 and the repeatable view, the view at an older version of its file.
+  TempDir dir;
+  std::filesystem::copy(kFixtures + "flyway", dir.path(), std::filesystem::copy_options::recursive);
+  ASSERT_EQ(Migrate({"--dir=" + dir.path(), "up", "2"}).exit_code, 0);
+  Sql("DROP VIEW user_emails; CREATE VIEW user_emails AS SELECT id FROM users");  // what the old R file made
+  Sql("DROP TABLE noshell_migrations; " + kFlywayTable + "INSERT INTO flyway_schema_history VALUES " + kFlywayRows +
+      ", (4, NULL, 'user emails', 'SQL', 'R__user_emails.sql', 12345, 'app', now(), 5, true)");
+  // A versioned file edited since Flyway applied it is drift, found before anything runs.
+  TempDir edited;
+  std::filesystem::copy(dir.path(), edited.path(), std::filesystem::copy_options::recursive);
+  WriteFile(edited.Join("V1_1__add_display_name.sql"), ReadFile(edited.Join("V1_1__add_display_name.sql")) + "-- reviewed\n");
+  RunResult drift = Migrate({"--dir=" + edited.path(), "up"});
+  EXPECT_EQ(drift.exit_code, 6) << drift.out << drift.err;
+  EXPECT_THAT(drift.err, HasSubstr("V1_1__add_display_name.sql (version 1.1)"));
+  EXPECT_EQ(Sql("SELECT to_regclass('users_email_idx') IS NULL"), "t");  // V3 did not run
+  EXPECT_EQ(Sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'user_emails'"), "1");
+  EXPECT_EQ(Migrate({"--dir=" + edited.path(), "validate"}).exit_code, 6);
+  // With the files as Flyway saw them: V3 runs, and the repeatable changed since its last run runs again.
+  Sql("DROP TABLE noshell_migrations");
+  RunResult up = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_THAT(up.out, HasSubstr("applied 3 index users email"));
+  EXPECT_THAT(up.out, HasSubstr("applied user emails"));
+  EXPECT_EQ(Sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'user_emails'"), "2");
+  EXPECT_THAT(Migrate({"--dir=" + dir.path(), "up"}).out, HasSubstr("nothing-to-do"));
+  // A repeatable Flyway last ran at the file's own checksum is not run again.
+  Sql("DROP TABLE noshell_migrations; UPDATE flyway_schema_history SET checksum = 1666975027 WHERE installed_rank = 4; "
+      "INSERT INTO flyway_schema_history VALUES (5, '3', 'index users email', 'SQL', 'V3__index_users_email.sql', "
+      "-328777415, 'app', now(), 5, true)");
+  RunResult again = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_THAT(again.out, HasSubstr("nothing-to-do"));
+  EXPECT_THAT(again.out, Not(HasSubstr("applied user emails")));
 }
 
 TEST_F(MigrateTest, DownBaselineRepairAndNew) {

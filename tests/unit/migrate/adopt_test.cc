@@ -64,9 +64,36 @@ TEST(AdoptTest, FlywayBaselineFailuresAndRepeatables) {
   };
   std::vector<HistoryRow> got = AdoptFlyway(set, rows);
   EXPECT_THAT(Summary(got), ::testing::ElementsAre("adopted 1 applied", "adopted 1.1 applied", "adopted 2 applied",
-                                                   "repeatable views applied", "adopted 3 failed"));
-  EXPECT_EQ(got[3].checksum, "sum-views");
-  EXPECT_EQ(got[4].error, "recorded as failed by Flyway");
+                                                   "adopted 3 failed", "repeatable views applied"));
+  EXPECT_EQ(got[3].error, "recorded as failed by Flyway");
+  EXPECT_EQ(got[4].checksum, "sum-views");  // no checksum recorded: taken as the file's
+}
+
+TEST(AdoptTest, FlywayChecksumsFindEditedAndChangedFiles) {
+  MigrationSet set = Folder(MigrationFormat::kFlyway, {"1", "2"}, {"views", "funcs"});
+  for (Migration& m : set.migrations) m.flyway_checksum = m.repeatable ? 100 : 7;  // the files' checksums now
+  std::vector<FlywayRow> rows = {
+      {"1", "one", "SQL", true, 7},          // as applied
+      {"2", "two", "SQL", true, 8},          // edited since Flyway applied it
+      {"", "views", "SQL", true, 99},        // an old run of views...
+      {"", "views", "SQL", true, 100},       // ...and the latest, at the file's checksum
+      {"", "funcs", "SQL", true, 55},        // changed since its last run
+  };
+  std::vector<HistoryRow> got = AdoptFlyway(set, rows);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].checksum, "sum1");
+  EXPECT_EQ(got[1].checksum, FlywayRunChecksum(8));  // reads as changed: up refuses, exit 6
+  EXPECT_EQ(got[2].description, "views");
+  EXPECT_EQ(got[2].checksum, "sum-views");           // one row, applied, nothing to run
+  EXPECT_EQ(got[3].description, "funcs");
+  EXPECT_EQ(got[3].checksum, FlywayRunChecksum(55));  // reads as pending: up runs it again
+
+  MigrationSet files = set;
+  std::vector<HistoryRow> history = got;
+  std::vector<Entry> entries = Reconcile(files, history);
+  std::vector<std::string> states;
+  for (const Entry& e : entries) states.push_back(std::string(StateName(e.state)));
+  EXPECT_THAT(states, ::testing::ElementsAre("applied", "changed", "applied", "pending"));
 }
 
 }  // namespace

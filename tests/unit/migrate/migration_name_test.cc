@@ -66,5 +66,17 @@ TEST(FormatsTest, FlywayConfReadsExecuteInTransactionOnly) {
   EXPECT_THAT(ParseFlywayConf("encoding=UTF-8"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unsupported setting \"encoding\"")));
 }
 
+// Expected values from Flyway's own algorithm run in Java (BufferedReader.readLine, the BOM
+// filtered from the first line, java.util.zip.CRC32 per line, cast to int), on the same bytes.
+TEST(FormatsTest, FlywayChecksumIsFlywaysOwn) {
+  EXPECT_EQ(FlywayChecksum("SELECT 1;\n"), 78787420);
+  EXPECT_EQ(FlywayChecksum("\xEF\xBB\xBFSELECT 1;\r\nSELECT 2;\r\n"), -1665099012);  // BOM and CRLF
+  EXPECT_EQ(FlywayChecksum("SELECT 1;\rSELECT 2;"), -1665099012);                        // a lone CR ends a line
+  EXPECT_EQ(FlywayChecksum("SELECT 1;\nSELECT 2;\n"), -1665099012);
+  EXPECT_EQ(FlywayChecksum("INSERT INTO t VALUES ('caf\xC3\xA9 \xE2\x82\xAC');\n\n-- end\n"), 966914520);
+  EXPECT_EQ(FlywayChecksum(""), 0);
+  EXPECT_NE(FlywayChecksum("SELECT 1;\n"), FlywayChecksum("SELECT 2;\n"));
+}
+
 }  // namespace
 }  // namespace noshell

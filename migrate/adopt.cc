@@ -10,6 +10,13 @@
 namespace noshell {
 namespace {
 
+// The table each tool keeps its history in.
+std::string HistoryTableOf(absl::string_view tool) {
+  if (tool == "goose") return "goose_db_version";
+  if (tool == "flyway") return "flyway_schema_history";
+  return "schema_migrations";
+}
+
 const Migration* FileFor(const MigrationSet& set, const std::string& version) {
   for (const Migration& m : set.migrations) {
     if (!m.repeatable && CompareVersions(m.version, version) == 0) return &m;
@@ -29,6 +36,7 @@ HistoryRow Adopted(const MigrationSet& set, const std::string& tool, const std::
   h.status = status;
   h.tx_mode = "transaction";
   h.error = error;
+  h.recorded_by = absl::StrCat(tool, " (", HistoryTableOf(tool), ")");
   return h;
 }
 
@@ -98,8 +106,10 @@ std::vector<HistoryRow> AdoptFlyway(const MigrationSet& set, const std::vector<F
     auto it = latest_repeatable.find(m.description);
     if (it == latest_repeatable.end() || !it->second->success) continue;  // never ran, or failed: pending
     const FlywayRow& r = *it->second;
-    rows.push_back(HistoryRow{"", m.description, "repeatable", same(r.checksum, m) ? m.checksum : FlywayRunChecksum(*r.checksum),
-                              "applied", "transaction"});
+    HistoryRow h{"", m.description, "repeatable", same(r.checksum, m) ? m.checksum : FlywayRunChecksum(*r.checksum),
+                 "applied", "transaction"};
+    h.recorded_by = absl::StrCat(tool, " (", HistoryTableOf(tool), ")");
+    rows.push_back(std::move(h));
   }
   return rows;
 }

@@ -140,7 +140,9 @@ absl::StatusOr<ParsedFile> ParseGoose(absl::string_view content) {
   if (in_block) return absl::InvalidArgumentError("+goose StatementBegin without StatementEnd");
   if (!seen_up) return absl::InvalidArgumentError("no -- +goose Up annotation (goose format)");
   f.up = up.empty() ? std::vector<Segment>{Segment{"", 1, false}} : up;
-  if (section == kDown || !down.empty()) f.down = down;
+  // A file without "-- +goose Down" has an empty down for goose: rolling back through it only
+  // removes its version from the history.
+  f.down = down;
   return f;
 }
 

@@ -23,6 +23,7 @@ struct ParsedFile {
   bool no_transaction = false;  // declared by the file
 };
 absl::StatusOr<ParsedFile> ParseDbmate(absl::string_view content);
+// goose: a file without "-- +goose Down" has an empty down part, as for goose itself.
 absl::StatusOr<ParsedFile> ParseGoose(absl::string_view content);
 
 // A {version}_{name}.sql file is goose's (a "-- +goose" marker) or dbmate's ("-- migrate:up");

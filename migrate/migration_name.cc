@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 
 namespace noshell {
 namespace {
@@ -80,6 +81,11 @@ std::optional<MigrationName> ParseMigrationName(absl::string_view file_name) {
   return std::nullopt;
 }
 
-std::string DescriptionFromTitle(absl::string_view title) { return absl::StrReplaceAll(title, {{"_", " "}}); }
+std::string DescriptionFromTitle(absl::string_view title) {
+  // "create_table.sql" of a file saved as x_create_table.sql.sql: the extension is no description.
+  while (absl::ConsumeSuffix(&title, ".sql")) {
+  }
+  return absl::StrReplaceAll(title, {{"_", " "}});
+}
 
 }  // namespace noshell

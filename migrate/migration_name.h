@@ -35,7 +35,8 @@ inline constexpr char kMigrationNamePatterns[] =
     "golang-migrate {version}_{title}.up.sql/.down.sql, dbmate or goose {version}_{name}.sql, "
     "Flyway V{version}__{description}.sql or R__{description}.sql";
 
-// A migration's description from its title: underscores become spaces ("create_users" -> "create users").
+// A migration's description from its title: underscores become spaces ("create_users" -> "create
+// users"), and a doubled extension goes ("create_table.sql" of x_create_table.sql.sql).
 std::string DescriptionFromTitle(absl::string_view title);
 
 }  // namespace noshell

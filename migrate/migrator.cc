@@ -151,7 +151,11 @@ absl::Status Migrator::Status() {
   NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, HistoryWithAdoption(false));
   const std::vector<Entry> entries = Reconcile(set_, history);
   for (const Entry& e : entries) {
-    std::string detail = e.row != nullptr ? absl::StrCat("applied ", e.row->applied_at) : "";
+    std::string detail;
+    if (e.row != nullptr) {
+      detail = e.row->applied_at.empty() ? absl::StrCat("recorded by ", e.row->recorded_by)  // adoption not yet written
+                                         : absl::StrCat("applied ", e.row->applied_at);
+    }
     if (e.state == EntryState::kFailed || e.state == EntryState::kRunning) {
       detail = absl::StrCat(e.row->statements_done, " of ", e.row->statements_total, " statements",
                             e.state == EntryState::kRunning ? InFlightNote(*e.row) : "", e.row->error.empty() ? "" : ": ",

@@ -18,6 +18,7 @@ namespace noshell {
 struct HistoryRow {
   std::string version, description, type, checksum, status, tx_mode, error, applied_at;
   int statements_done = 0, statements_total = 0;
+  std::string recorded_by;  // a row read from another tool's history, not yet ours: "goose (goose_db_version)"
 };
 
 // A migration's state against the history.

@@ -228,7 +228,12 @@ absl::StatusOr<std::vector<Statement>> SplitSql(absl::string_view sql, int first
         size_t line_end = rest.find('\n', semi);
         if (line_end == absl::string_view::npos) line_end = rest.size();
         absl::string_view candidate = absl::StripTrailingAsciiWhitespace(rest.substr(0, line_end));
-        if (!absl::EndsWith(candidate, ";")) {  // ';' inside the line: look further back
+        // The ';' must end its line's code: only whitespace or a comment may follow it, as psql
+        // allows after "COPY ... FROM stdin;".
+        const absl::string_view after = absl::StripAsciiWhitespace(rest.substr(semi + 1, line_end - semi - 1));
+        const bool ends_line = after.empty() || absl::StartsWith(after, "--") ||
+                               (absl::StartsWith(after, "/*") && absl::EndsWith(after, "*/"));
+        if (!ends_line) {  // ';' inside the line: look further back
           search_end = semi;
           continue;
         }

@@ -391,6 +391,39 @@ TEST_F(MigrateTest, FlywayTakeoverComparesFlywaysChecksums) {
   EXPECT_THAT(again.out, Not(HasSubstr("applied user emails")));
 }
 
+// Issue 11.4: goose files without a Down, adopted rows in status, a doubled extension, and a
+// stdout closed by `| head`.
+TEST_F(MigrateTest, GooseDownsStatusOfAdoptedRowsAndAClosedStdout) {
+  TempDir dir;
+  std::filesystem::copy(kFixtures + "goose", dir.path());
+  WriteFile(dir.Join("00004_add_notes.sql.sql"), "-- +goose Up\nALTER TABLE users ADD COLUMN notes text;\n");
+  ASSERT_EQ(Migrate({"--dir=" + dir.path(), "up"}).exit_code, 0);
+  RunResult down = Migrate({"--dir=" + dir.path(), "down"});
+  EXPECT_EQ(down.exit_code, 0) << down.out << down.err;
+  EXPECT_THAT(down.out, HasSubstr("reverted 00004 add notes"));  // no ".sql" in the description
+  EXPECT_EQ(Sql("SELECT count(*) FROM noshell_migrations WHERE version = '00004'"), "0");
+
+  // Rows another tool recorded, before they are ours, say whose they are.
+  Sql("DROP TABLE noshell_migrations; CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, "
+      "is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id)); "
+      "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (2, true), (3, true)");
+  RunResult status = Migrate({"--dir=" + dir.path(), "status"});
+  EXPECT_EQ(status.exit_code, 0) << status.out << status.err;
+  EXPECT_THAT(status.out, HasSubstr("applied 00001 create users (recorded by goose (goose_db_version))"));
+  EXPECT_THAT(status.out, HasSubstr("pending 00004 add notes"));
+  EXPECT_THAT(status.out, Not(HasSubstr("(applied )")));
+
+  // `migrate up | head -1`: the reader goes away after one line; the work is finished regardless.
+  Sql("ALTER TABLE users DROP COLUMN notes");  // the empty down left it, as goose's would
+  for (int i = 5; i < 45; ++i) WriteFile(dir.Join(absl::StrCat("000", i, "_t", i, ".sql")), absl::StrCat("-- +goose Up\nCREATE TABLE t", i, " (id int);\n"));
+  RunOptions o;
+  o.env = {{"DATABASE_URL", Url()}, {"PATH", "/usr/bin:/bin"}};
+  RunResult piped = RunCommand({"/bin/bash", "-c", absl::StrCat(BinaryPath("migrate"), " --dir=", dir.path(),
+                                                                " up | head -1; exit ${PIPESTATUS[0]}")}, o);
+  EXPECT_EQ(piped.exit_code, 0) << piped.out << piped.err;
+  EXPECT_EQ(Sql("SELECT count(*) FROM noshell_migrations WHERE status = 'applied'"), "44");
+}
+
 TEST_F(MigrateTest, DownBaselineRepairAndNew) {
   ASSERT_EQ(Migrate({"--dir=" + kFixtures + "golang-migrate", "up"}).exit_code, 0);
   RunResult one = Migrate({"--dir=" + kFixtures + "golang-migrate", "down"});

@@ -48,6 +48,8 @@ TEST(MigrationNameTest, NotMigrationNames) {
 TEST(MigrationNameTest, DescriptionsReadAsWords) {
   EXPECT_EQ(DescriptionFromTitle("create_users_table"), "create users table");
   EXPECT_EQ(DescriptionFromTitle("plain"), "plain");
+  EXPECT_EQ(DescriptionFromTitle("create_table.sql"), "create table");  // x_create_table.sql.sql
+  EXPECT_EQ(ParseMigrationName("20240101_create_table.sql.sql")->title, "create_table.sql");
 }
 
 TEST(FormatsTest, NumberedFilesAreToldApartByTheirMarkers) {
@@ -56,6 +58,16 @@ TEST(FormatsTest, NumberedFilesAreToldApartByTheirMarkers) {
   EXPECT_EQ(*DetectNumberedFormat("-- just sql\nSELECT 1;\n"), std::nullopt);
   EXPECT_EQ(*DetectNumberedFormat("-- migrate:upgrade\n"), std::nullopt);  // a word, not the marker
   EXPECT_THAT(DetectNumberedFormat("-- +goose Up\n-- migrate:up\n"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("both")));
+}
+
+TEST(FormatsTest, GooseFilesWithoutDownHaveAnEmptyDown) {
+  absl::StatusOr<ParsedFile> f = ParseGoose("-- +goose Up\nCREATE TABLE t (id int);\n");
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_TRUE(f->down.has_value());  // goose rolls back through it
+  EXPECT_TRUE(f->down->empty());
+  absl::StatusOr<ParsedFile> dbmate = ParseDbmate("-- migrate:up\nCREATE TABLE t (id int);\n");
+  ASSERT_TRUE(dbmate.ok());
+  EXPECT_FALSE(dbmate->down.has_value());  // dbmate refuses to roll back without one, and so do we
 }
 
 TEST(FormatsTest, FlywayConfReadsExecuteInTransactionOnly) {

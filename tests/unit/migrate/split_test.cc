@@ -56,6 +56,27 @@ TEST(SplitTest, CopyFromStdinCarriesItsData) {
   EXPECT_EQ((*r)[3].line, 7);
 }
 
+// psql accepts a comment after the COPY's ';' on its line (issue 11.4); the data starts on the next.
+TEST(SplitTest, CopyFromStdinWithACommentAfterItsSemicolon) {
+  const char* sql =
+      "COPY t (a, b) FROM stdin; -- seed data; two rows\n"
+      "x\t1\n"
+      "y\t2\n"
+      "\\.\n"
+      "COPY t FROM stdin;  /* more */\n"
+      "z\t3\n"
+      "\\.\n"
+      "SELECT 1; -- not COPY\n";
+  auto r = SplitSql(sql);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 3u) << ::testing::PrintToString(Sqls(*r));
+  EXPECT_EQ((*r)[0].copy_data, "x\t1\ny\t2\n");
+  EXPECT_EQ((*r)[1].copy_data, "z\t3\n");
+  EXPECT_EQ((*r)[1].line, 5);
+  EXPECT_FALSE((*r)[2].copy_data.has_value());
+  EXPECT_EQ((*r)[2].line, 8);
+}
+
 // Hostile-test H3: each statement's line was counted from the start of the file (16 000
 // statements: 47 s; 120 000 never finished). Linear now: this runs in well under a second.
 TEST(SplitTest, ManyStatementsAndCopyBlocksSplitInLinearTime) {

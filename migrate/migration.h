@@ -36,6 +36,9 @@ struct Migration {
   bool tx_mode_declared = false;  // opted out by the file (or its Flyway .conf), not detected
   std::string checksum;           // hex SHA-256 of up_sql with CRLF -> LF and no BOM
   std::optional<int32_t> flyway_checksum;  // Flyway folders: Flyway's own checksum of the file
+  // A goose migration written in Go: it is in the folder's order and history, but only goose can
+  // run it (plan.h: up refuses while one is pending; `repair VERSION applied` records it as run).
+  bool go = false;
 };
 
 struct MigrationSet {

@@ -78,6 +78,12 @@ std::optional<MigrationName> ParseMigrationName(absl::string_view file_name) {
   }
   if (MatchFlywayRepeatable(file_name, &m)) return MigrationName{NameKind::kFlywayRepeatable, "", m[0]};
   if (MatchNumbered(file_name, &m)) return MigrationName{NameKind::kNumbered, m[0], m[1]};
+  // goose's Go migrations: {version}_{title}.go (its tests, *_test.go, are not migrations).
+  if (const size_t d = LeadingDigits(file_name); d > 0 && d < file_name.size() && file_name[d] == '_' &&
+      absl::EndsWith(file_name, ".go") && !absl::EndsWith(file_name, "_test.go") && file_name.size() > d + 4) {
+    return MigrationName{NameKind::kGooseGo, std::string(file_name.substr(0, d)),
+                         std::string(file_name.substr(d + 1, file_name.size() - d - 4))};
+  }
   return std::nullopt;
 }
 

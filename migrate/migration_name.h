@@ -17,6 +17,7 @@ enum class NameKind {
   kFlywayUndo,        // U{version}__{title}.sql
   kFlywayRepeatable,  // R__{title}.sql
   kNumbered,          // {version}_{title}.sql: dbmate or goose, told apart by the content
+  kGooseGo,           // {version}_{title}.go: a goose migration written in Go (cannot run here)
 };
 
 struct MigrationName {

@@ -97,6 +97,7 @@ absl::Status Migrator::Up() {
   const std::vector<Entry> entries = Reconcile(set_, history);
   NOSHELL_RETURN_IF_ERROR(CheckUpMayRun(entries));
   const std::vector<const Migration*> pending = PendingUpTo(entries, options_.target_version);
+  NOSHELL_RETURN_IF_ERROR(CheckNoGoMigrations(pending));
   for (const Migration* m : pending) {
     if (db_->cancelled()) return absl::CancelledError("interrupted before " + Label(*m));
     NOSHELL_RETURN_IF_ERROR(Run(*m, Direction::kUp));
@@ -116,6 +117,10 @@ absl::Status Migrator::Down(int steps) {
   }
   for (const Migration* m : revert) {
     if (!m->down.has_value()) return absl::InvalidArgumentError(absl::StrCat(m->path, ": version ", m->version, " has no down part"));
+    if (m->go) {
+      return absl::InvalidArgumentError(absl::StrCat(m->path, " (version ", m->version,
+                                                     ") is a Go migration: only goose can revert it (goose down)"));
+    }
     NOSHELL_RETURN_IF_ERROR(Run(*m, Direction::kDown));
   }
   return absl::OkStatus();
@@ -140,8 +145,20 @@ absl::Status Migrator::Repair(const std::string& version, RepairOutcome outcome)
   NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<MigrationLock> lock, Lock());
   NOSHELL_RETURN_IF_ERROR(history_->Ensure());
   NOSHELL_RETURN_IF_ERROR(HistoryWithAdoption(true).status());
-  NOSHELL_ASSIGN_OR_RETURN(const std::string id, history_->FindUnfinished(version));
   const bool applied = outcome == RepairOutcome::kApplied;
+  absl::StatusOr<std::string> unfinished = history_->FindUnfinished(version);
+  if (!unfinished.ok() && applied) {
+    // A pending Go migration that goose has run: record it as applied.
+    NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, history_->Load());
+    for (const Migration* m : PendingUpTo(Reconcile(set_, history), version)) {
+      if (m->go && CompareVersions(m->version, version) == 0) {
+        NOSHELL_RETURN_IF_ERROR(history_->RecordBaseline(*m));
+        emit_({"repaired", m->version, m->description, "Go migration recorded as applied", absl::ZeroDuration()});
+        return absl::OkStatus();
+      }
+    }
+  }
+  NOSHELL_ASSIGN_OR_RETURN(const std::string id, std::move(unfinished));
   NOSHELL_RETURN_IF_ERROR(applied ? history_->RepairAsApplied(id) : history_->RepairAsPending(id));
   emit_({"repaired", version, "", applied ? "recorded as applied" : "recorded as pending: up runs it again", absl::ZeroDuration()});
   return absl::OkStatus();
@@ -172,6 +189,10 @@ absl::Status Migrator::Plan() {
   NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, HistoryWithAdoption(false));
   const std::vector<const Migration*> pending = PendingUpTo(Reconcile(set_, history), options_.target_version);
   for (const Migration* m : pending) {
+    if (m->go) {
+      emit_({"would-apply", m->version, m->description, GoMigrationNote(*m), absl::ZeroDuration()});
+      continue;
+    }
     NOSHELL_ASSIGN_OR_RETURN(const Prepared p, Prepare(*m, Direction::kUp));
     emit_({"would-apply", m->version, m->description, DescribeMode(p), absl::ZeroDuration()});
   }

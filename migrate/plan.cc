@@ -111,6 +111,24 @@ absl::Status CheckUpMayRun(const std::vector<Entry>& entries) {
   return absl::OkStatus();
 }
 
+std::string GoMigrationNote(const Migration& m) {
+  return absl::StrCat("a Go migration: only goose can run it; run it with goose (goose up-to ", m.version,
+                      "), then record it with `migrate repair ", m.version, " applied`");
+}
+
+absl::Status CheckNoGoMigrations(const std::vector<const Migration*>& pending) {
+  std::vector<std::string> go;
+  for (const Migration* m : pending) {
+    if (m->go) go.push_back(absl::StrCat(m->path, " (version ", m->version, ")"));
+  }
+  if (go.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      go.size(), " pending migration", go.size() == 1 ? " is" : "s are", " written in Go: ", absl::StrJoin(go, ", "),
+      "; migrate runs SQL only. Run ", go.size() == 1 ? "it" : "them", " with goose (goose up-to VERSION), then record ",
+      go.size() == 1 ? "it" : "each", " with `migrate repair VERSION applied`; `migrate up VERSION` applies what comes before. "
+      "Nothing was applied"));
+}
+
 absl::StatusOr<std::vector<const Migration*>> ToRevert(const std::vector<Entry>& entries, int steps) {
   std::vector<const Migration*> applied;
   for (const Entry& e : entries) {

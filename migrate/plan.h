@@ -54,6 +54,13 @@ std::vector<const Migration*> PendingUpTo(const std::vector<Entry>& entries, abs
 // `migrate repair`), kFailedPrecondition naming every applied file that changed.
 absl::Status CheckUpMayRun(const std::vector<Entry>& entries);
 
+// goose migrations written in Go among what up would run: kInvalidArgument naming each file and
+// version and the way on (run them with goose, then `migrate repair VERSION applied`). Checked
+// before anything runs.
+absl::Status CheckNoGoMigrations(const std::vector<const Migration*>& pending);
+// What plan says of a Go migration.
+std::string GoMigrationNote(const Migration& m);
+
 // The last `steps` applied versioned files, latest first (what down reverts). kAborted while a
 // migration is failed or interrupted.
 absl::StatusOr<std::vector<const Migration*>> ToRevert(const std::vector<Entry>& entries, int steps);

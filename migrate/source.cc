@@ -51,6 +51,9 @@ std::vector<Segment> Whole(const std::string& text) { return {Segment{text, 1, f
 // file saved as .SQL, must not lose a migration without a word.
 absl::StatusOr<bool> IsMigrationCandidate(const fs::directory_entry& entry, absl::string_view name, const std::string& path) {
   const std::string lower = absl::AsciiStrToLower(name);
+  if (auto n = ParseMigrationName(name); n.has_value() && n->kind == NameKind::kGooseGo) {
+    return entry.is_regular_file() || entry.is_symlink();  // goose's Go migrations: in the order, never run
+  }
   if (!absl::EndsWith(lower, ".sql")) {
     for (absl::string_view copy : {".sql~", ".sql.bak", ".sql.orig", ".sql.rej", ".sql.swp", ".sql.tmp", ".sql.old"}) {
       if (absl::EndsWith(lower, copy)) {
@@ -132,6 +135,9 @@ absl::StatusOr<MigrationFormat> Classify(const std::string& dir, std::optional<M
       case NameKind::kFlywayRepeatable:
         c.format = MigrationFormat::kFlyway;
         break;
+      case NameKind::kGooseGo:
+        c.format = MigrationFormat::kGoose;
+        break;
       case NameKind::kNumbered: {
         NOSHELL_ASSIGN_OR_RETURN(c.content, ReadFile(c.path));
         absl::StatusOr<std::optional<MigrationFormat>> detected = DetectNumberedFormat(c.content);
@@ -183,11 +189,17 @@ absl::Status ApplyFlywayConf(const std::string& path, Migration* mig) {
 absl::StatusOr<std::optional<Migration>> BuildOne(Candidate& c, std::map<std::string, std::pair<std::string, std::string>>* downs) {
   Migration mig;
   mig.path = c.path;
-  if (c.content.empty()) {
+  const MigrationName& n = c.parsed;
+  if (c.content.empty() && n.kind != NameKind::kGooseGo) {
     NOSHELL_ASSIGN_OR_RETURN(c.content, ReadFile(c.path));
   }
-  const MigrationName& n = c.parsed;
   switch (n.kind) {
+    case NameKind::kGooseGo:  // never read: only goose can run it
+      mig.version = n.version;
+      mig.description = DescriptionFromTitle(n.title);
+      mig.go = true;
+      mig.down = std::vector<Segment>{};
+      return mig;
     case NameKind::kGolangDown:
     case NameKind::kFlywayUndo:
       if (auto it = downs->find(n.version); it != downs->end()) {

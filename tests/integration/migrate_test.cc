@@ -424,6 +424,47 @@ TEST_F(MigrateTest, GooseDownsStatusOfAdoptedRowsAndAClosedStdout) {
   EXPECT_EQ(Sql("SELECT count(*) FROM noshell_migrations WHERE status = 'applied'"), "44");
 }
 
+// Issue 11.4: goose migrations written in Go are in the order and the history, never skipped.
+TEST_F(MigrateTest, GooseGoMigrationsAreRefusedByNameThenRecorded) {
+  TempDir dir;
+  std::filesystem::copy(kFixtures + "goose", dir.path());
+  WriteFile(dir.Join("00004_seed_users.go"), "package migrations\n");
+  WriteFile(dir.Join("00004_seed_users_test.go"), "package migrations\n");  // goose's tests: not migrations
+  WriteFile(dir.Join("main.go"), "package main\n");
+  WriteFile(dir.Join("00005_add_notes.sql"), "-- +goose Up\nALTER TABLE users ADD COLUMN notes text;\n");
+  RunResult up = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(up.exit_code, 2) << up.out << up.err;
+  EXPECT_THAT(up.err, HasSubstr("00004_seed_users.go (version 00004)"));
+  EXPECT_THAT(up.err, HasSubstr("`migrate repair VERSION applied`"));
+  EXPECT_EQ(Sql("SELECT to_regclass('users') IS NULL"), "t");  // nothing applied, not even 00001-00003
+  RunResult plan = Migrate({"--dir=" + dir.path(), "plan"});
+  EXPECT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_THAT(plan.out, HasSubstr("would-apply 00004 seed users (a Go migration: only goose can run it"));
+  // What comes before it applies; goose runs it; repair records it; the rest follows.
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "up", "00003"}).exit_code, 0);
+  RunResult repaired = Migrate({"--dir=" + dir.path(), "repair", "00004", "applied"});
+  EXPECT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err;
+  EXPECT_THAT(repaired.out, HasSubstr("repaired 00004 seed users"));
+  RunResult rest = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(rest.exit_code, 0) << rest.out << rest.err;
+  EXPECT_THAT(rest.out, HasSubstr("applied 00005 add notes"));
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "validate"}).exit_code, 0);
+  RunResult down = Migrate({"--dir=" + dir.path(), "down", "2"});
+  EXPECT_EQ(down.exit_code, 2);
+  EXPECT_THAT(down.err, HasSubstr("00004_seed_users.go (version 00004) is a Go migration: only goose can revert it"));
+
+  // Taking over a goose database whose history holds the Go migration: applied, not missing.
+  Sql("DROP TABLE noshell_migrations; CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, "
+      "is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id)); "
+      "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (2, true), (3, true), (4, true), "
+      "(5, true)");
+  RunResult status = Migrate({"--dir=" + dir.path(), "status"});
+  EXPECT_EQ(status.exit_code, 0) << status.out << status.err;
+  EXPECT_THAT(status.out, HasSubstr("applied 00004 seed users"));
+  EXPECT_THAT(status.out, Not(HasSubstr("missing")));
+  EXPECT_THAT(Migrate({"--dir=" + dir.path(), "up"}).out, HasSubstr("nothing-to-do"));
+}
+
 TEST_F(MigrateTest, DownBaselineRepairAndNew) {
   ASSERT_EQ(Migrate({"--dir=" + kFixtures + "golang-migrate", "up"}).exit_code, 0);
   RunResult one = Migrate({"--dir=" + kFixtures + "golang-migrate", "down"});

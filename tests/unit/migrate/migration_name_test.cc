@@ -29,6 +29,7 @@ TEST(MigrationNameTest, EachToolsPattern) {
            Case{"R__views.sql", NameKind::kFlywayRepeatable, "", "views"},
            Case{"00001_goose_or_dbmate.sql", NameKind::kNumbered, "00001", "goose_or_dbmate"},
            Case{"1_looks.up_but.sql", NameKind::kNumbered, "1", "looks.up_but"},
+           Case{"00004_seed_users.go", NameKind::kGooseGo, "00004", "seed_users"},
        }) {
     std::optional<MigrationName> n = ParseMigrationName(c.name);
     ASSERT_TRUE(n.has_value()) << c.name;
@@ -40,7 +41,8 @@ TEST(MigrationNameTest, EachToolsPattern) {
 
 TEST(MigrationNameTest, NotMigrationNames) {
   for (const char* name : {"schema.sql", "create_users.up.sql", "_1_x.sql", "1.sql", "1_.sql", "V__x.sql", "V1_x.sql", "V1__.sql",
-                           "Va__x.sql", "V1..2__x.sql", "V1.__x.sql", "R__.sql", "1_x.up.sql.txt", "v1__lower.sql"}) {
+                           "Va__x.sql", "V1..2__x.sql", "V1.__x.sql", "R__.sql", "1_x.up.sql.txt", "v1__lower.sql",
+                           "main.go", "00004_seed_test.go", "1_.go"}) {
     EXPECT_FALSE(ParseMigrationName(name).has_value()) << name;
   }
 }

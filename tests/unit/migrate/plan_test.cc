@@ -121,6 +121,18 @@ TEST(PlanTest, UpRefusesFailedRunningAndChanged) {
                                                                                                         "statement 1 of 1 (line 1): boom")));
 }
 
+TEST(PlanTest, GoMigrationsAreNamedBeforeAnythingRuns) {
+  Migration go = File("4");
+  go.go = true;
+  go.path = "00004_seed.go";
+  Migration sql = File("5");
+  EXPECT_TRUE(CheckNoGoMigrations({&sql}).ok());
+  EXPECT_THAT(CheckNoGoMigrations({&go, &sql}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("1 pending migration is written in Go: 00004_seed.go (version 4); migrate runs SQL only")));
+  EXPECT_THAT(GoMigrationNote(go), HasSubstr("`migrate repair 4 applied`"));
+}
+
 TEST(PlanTest, DownRevertsTheLatestAppliedFirst) {
   MigrationSet set;
   set.migrations = {File("1"), File("2"), File("3"), Repeatable("views", "v")};

@@ -112,35 +112,51 @@ absl::Status Applier::StatementByStatement(const Migration& m, const Prepared& p
   const std::string label = Label(m);
   const std::vector<Statement>& stmts = p.stmts;
   const absl::Time start = clock_.Now();
-  NOSHELL_ASSIGN_OR_RETURN(const std::string id, history_->BeginRunning(m, static_cast<int>(stmts.size())));
+  NOSHELL_ASSIGN_OR_RETURN(const std::string id, progress_->BeginRunning(m, static_cast<int>(stmts.size())));
   NOSHELL_RETURN_IF_ERROR(SetSessionTimeouts());
-  for (size_t k = 0; k < stmts.size(); ++k) {
-    const Statement& st = stmts[k];
-    const bool stopped_before = db_->cancelled();
-    if (stopped_before || !db_->Run(st).ok()) {
-      const SqlError err = db_->last_error();
-      std::string error =
-          stopped_before
-              ? absl::StrCat("stopped before statement ", k + 1, " of ", stmts.size(), " (line ", st.line, ")")
-              : absl::StrCat("statement ", k + 1, " of ", stmts.size(), " (line ", LineOf(st.sql, err.position, st.line), "): ",
-                             err.message, err.sqlstate.empty() ? "" : absl::StrCat(" (SQLSTATE ", err.sqlstate, ")"));
-      auto invalid = db_->Query("SELECT string_agg(indexrelid::regclass::text, ', ') FROM pg_index WHERE NOT indisvalid");
-      if (invalid.ok() && !invalid->empty() && !(*invalid)[0][0].empty()) {
-        absl::StrAppend(&error, "; INVALID indexes left behind: ", (*invalid)[0][0]);
+  size_t done = 0;  // statements committed, and recorded as such
+  for (size_t k = 0; k <= stmts.size(); ++k) {
+    const bool stopped_before = k < stmts.size() && db_->cancelled();
+    const bool ran = k < stmts.size() && !stopped_before && db_->Run(stmts[k]).ok();
+    if (ran) {
+      // Inside the file's own BEGIN ... COMMIT nothing is done until its COMMIT.
+      if (!db_->InTransactionBlock()) {
+        done = k + 1;
+        NOSHELL_RETURN_IF_ERROR(progress_->RecordProgress(id, static_cast<int>(done)));
       }
-      history_->RecordFailed(id, error, clock_.Now() - start).IgnoreError();
-      ResetSessionTimeouts();
-      std::string msg = absl::StrCat(label, " (", m.path, ") ", stopped_before ? "" : "failed at ", error, "; ",
-                                     k == 0   ? "no statement of it is applied"
-                                     : k == 1 ? "statement 1 is applied and recorded"
-                                              : absl::StrCat("statements 1-", k, " are applied and recorded"),
-                                     "; fix the database, then run `migrate repair` to record the outcome");
-      if (db_->cancelled()) return absl::CancelledError(absl::StrCat("interrupted: ", msg));
-      return absl::AbortedError(msg);
+      continue;
     }
-    NOSHELL_RETURN_IF_ERROR(history_->RecordProgress(id, static_cast<int>(k + 1)));
+    const bool open_block = db_->InTransactionBlock();
+    if (k == stmts.size() && !open_block) break;  // every statement ran and committed
+    const SqlError err = db_->last_error();
+    std::string error;
+    if (k == stmts.size()) {
+      error = absl::StrCat("the file ends inside a transaction block it opened (BEGIN without COMMIT)");
+    } else if (stopped_before) {
+      error = absl::StrCat("stopped before statement ", k + 1, " of ", stmts.size(), " (line ", stmts[k].line, ")");
+    } else {
+      error = absl::StrCat("statement ", k + 1, " of ", stmts.size(), " (line ", LineOf(stmts[k].sql, err.position, stmts[k].line),
+                           "): ", err.message, err.sqlstate.empty() ? "" : absl::StrCat(" (SQLSTATE ", err.sqlstate, ")"));
+    }
+    if (open_block) {
+      // As psql's exit would: what ran since the file's own BEGIN is rolled back.
+      db_->Exec("ROLLBACK").IgnoreError();
+      absl::StrAppend(&error, "; statements ", done + 1, "-", std::min(k, stmts.size()),
+                      " ran inside the file's own transaction block and were rolled back");
+    }
+    auto invalid = progress_->InvalidIndexes();
+    if (invalid.ok() && !invalid->empty()) absl::StrAppend(&error, "; INVALID indexes left behind: ", *invalid);
+    progress_->RecordFailed(id, error, clock_.Now() - start).IgnoreError();
+    ResetSessionTimeouts();
+    std::string msg = absl::StrCat(label, " (", m.path, ") ", stopped_before || k == stmts.size() ? "" : "failed at ", error, "; ",
+                                   done == 0   ? "no statement of it is applied"
+                                   : done == 1 ? "statement 1 is applied and recorded"
+                                               : absl::StrCat("statements 1-", done, " are applied and recorded"),
+                                   "; fix the database, then run `migrate repair` to record the outcome");
+    if (db_->cancelled()) return absl::CancelledError(absl::StrCat("interrupted: ", msg));
+    return absl::AbortedError(msg);
   }
-  NOSHELL_RETURN_IF_ERROR(history_->RecordFinished(id, clock_.Now() - start));
+  NOSHELL_RETURN_IF_ERROR(progress_->RecordFinished(id, clock_.Now() - start));
   ResetSessionTimeouts();
   emit_({"applied", m.version, m.description, absl::StrCat("no transaction: ", p.why_no_tx, ", ", stmts.size(), " statements"),
          clock_.Now() - start});
@@ -155,15 +171,20 @@ absl::Status Applier::RevertStatementByStatement(const Migration& m, const Prepa
   for (size_t k = 0; k < stmts.size(); ++k) {
     if (db_->cancelled() || !db_->Run(stmts[k]).ok()) {
       const SqlError err = db_->last_error();
+      if (db_->InTransactionBlock()) db_->Exec("ROLLBACK").IgnoreError();
       std::string error = absl::StrCat("down: statement ", k + 1, " of ", stmts.size(), " (line ", stmts[k].line, "): ", err.message);
-      history_->RecordRevertFailed(m, error).IgnoreError();
+      progress_->RecordRevertFailed(m, error).IgnoreError();
       ResetSessionTimeouts();
       std::string msg = absl::StrCat(label, " (", m.path, ") failed at ", error);
       if (db_->cancelled()) return absl::CancelledError(absl::StrCat("interrupted: ", msg));
       return absl::AbortedError(msg);
     }
   }
-  NOSHELL_RETURN_IF_ERROR(history_->DeleteVersion(m));
+  if (db_->InTransactionBlock()) {
+    db_->Exec("ROLLBACK").IgnoreError();
+    return absl::AbortedError(absl::StrCat(label, " (", m.path, ") ends inside a transaction block it opened (BEGIN without COMMIT); rolled back"));
+  }
+  NOSHELL_RETURN_IF_ERROR(progress_->DeleteVersion(m));
   ResetSessionTimeouts();
   emit_({"reverted", m.version, m.description, absl::StrCat("no transaction: ", p.why_no_tx, ", ", stmts.size(), " statements"),
          clock_.Now() - start});

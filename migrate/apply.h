@@ -2,7 +2,12 @@
 //   in a transaction: the file and its history row commit together; when lock_timeout fires the
 //     whole transaction is retried with backoff (--lock-retries);
 //   statement by statement (no transaction): each statement commits on its own and the progress
-//     is recorded after each, so a failure at statement k is on record and blocks later runs;
+//     is recorded after each, so a failure at statement k is on record and blocks later runs. The
+//     records go through `progress`, a session of their own: whatever the file does to its
+//     session (its own BEGIN ... COMMIT, SET ROLE, search_path, an aborted transaction) cannot
+//     break them nor be changed by them. Statements inside the file's own transaction block count
+//     as done once its COMMIT has run; a failure inside one rolls the block back, as psql's exit
+//     would;
 //   reverting statement by statement (down of a non-transactional file).
 // A cancel (SIGTERM) rolls back what is open; results are kCancelled, failures kAborted naming the
 // file, the statement and its line.
@@ -22,9 +27,10 @@ namespace noshell {
 
 class Applier {
  public:
-  Applier(Database* db, HistoryStore* history, const MigrateOptions& options, std::function<void(const MigrateEvent&)> emit,
-          Clock& clock)
-      : db_(db), history_(history), options_(options), emit_(std::move(emit)), clock_(clock) {}
+  // `progress` records non-transactional runs (history_ may be it, when no second session exists).
+  Applier(Database* db, HistoryStore* history, HistoryStore* progress, const MigrateOptions& options,
+          std::function<void(const MigrateEvent&)> emit, Clock& clock)
+      : db_(db), history_(history), progress_(progress), options_(options), emit_(std::move(emit)), clock_(clock) {}
 
   absl::Status Apply(const Migration& m, Direction direction, const Prepared& prepared);
 
@@ -41,6 +47,7 @@ class Applier {
 
   Database* const db_;
   HistoryStore* const history_;
+  HistoryStore* const progress_;
   const MigrateOptions& options_;
   const std::function<void(const MigrateEvent&)> emit_;
   Clock& clock_;

@@ -28,6 +28,11 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Connect(const Target& given,
   return std::unique_ptr<Database>(new Database(*std::move(conn)));
 }
 
+bool Database::InTransactionBlock() const {
+  const PGTransactionStatusType s = PQtransactionStatus(conn_.get());
+  return s == PQTRANS_INTRANS || s == PQTRANS_INERROR;
+}
+
 Canceller::~Canceller() {
   if (cancel_ != nullptr) PQfreeCancel(cancel_);
 }

@@ -71,6 +71,8 @@ class Database {
   absl::Status Run(const Statement& statement);
 
   const SqlError& last_error() const { return last_error_; }
+  // Inside a transaction block the SQL opened (BEGIN without its COMMIT yet), failed or not.
+  bool InTransactionBlock() const;
   // `value` as a quoted SQL literal for this connection's encoding.
   std::string Literal(absl::string_view value);
   bool cancelled() const { return canceller_->requested(); }

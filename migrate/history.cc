@@ -121,6 +121,12 @@ absl::Status HistoryStore::DeleteVersion(const Migration& m) {
   return db_->Query(absl::StrCat("DELETE FROM ", qualified_, " WHERE version = $1 AND type <> 'repeatable'"), {m.version}).status();
 }
 
+absl::StatusOr<std::string> HistoryStore::InvalidIndexes() {
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r,
+                           db_->Query("SELECT coalesce(string_agg(indexrelid::regclass::text, ', '), '') FROM pg_index WHERE NOT indisvalid"));
+  return r.empty() ? std::string() : r[0][0];
+}
+
 absl::Status HistoryStore::RecordBaseline(const Migration& m) {
   return db_->Query(absl::StrCat("INSERT INTO ", qualified_,
                                  " (version, description, type, checksum, tx_mode, status, applied_by) VALUES "

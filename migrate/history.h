@@ -47,6 +47,9 @@ class HistoryStore {
   absl::Status RecordRevertFailed(const Migration& m, const std::string& error);
   absl::Status DeleteVersion(const Migration& m);
 
+  // The indexes a failed CREATE INDEX CONCURRENTLY left INVALID ("" when none): "a_idx, b_idx".
+  absl::StatusOr<std::string> InvalidIndexes();
+
   // baseline: recorded as applied without running.
   absl::Status RecordBaseline(const Migration& m);
   // Adoption of another tool's history; `source` says whose ("adopted from goose (goose_db_version)").

@@ -60,6 +60,18 @@ absl::StatusOr<Prepared> Migrator::PrepareOnce(const Migration& m, Direction dir
   return Prepare(m, direction);
 }
 
+absl::StatusOr<HistoryStore*> Migrator::ProgressStore() {
+  if (progress_ != nullptr) return progress_.get();
+  if (connect_ == nullptr) return history_.get();
+  absl::StatusOr<std::unique_ptr<Database>> db = connect_();
+  if (!db.ok()) {
+    return absl::Status(db.status().code(), absl::StrCat("the session that records progress: ", db.status().message()));
+  }
+  progress_db_ = *std::move(db);
+  progress_ = std::make_unique<HistoryStore>(progress_db_.get(), options_.schema, options_.table);
+  return progress_.get();
+}
+
 absl::Status Migrator::Run(const Migration& m, Direction direction) {
   NOSHELL_ASSIGN_OR_RETURN(const Prepared prepared, PrepareOnce(m, direction));
   // A stop requested while the file was read and split (a 50 MB seed takes a moment) is honoured
@@ -67,7 +79,11 @@ absl::Status Migrator::Run(const Migration& m, Direction direction) {
   if (db_->cancelled()) {
     return absl::CancelledError(absl::StrCat("interrupted before ", direction == Direction::kDown ? "reverting " : "", Label(m)));
   }
-  return Applier(db_, history_.get(), options_, emit_, clock_).Apply(m, direction, prepared);
+  HistoryStore* progress = history_.get();
+  if (prepared.mode == TxMode::kNoTransaction) {
+    NOSHELL_ASSIGN_OR_RETURN(progress, ProgressStore());
+  }
+  return Applier(db_, history_.get(), progress, options_, emit_, clock_).Apply(m, direction, prepared);
 }
 
 absl::Status Migrator::Up() {

@@ -89,6 +89,9 @@ class Migrator {
   // Prepare(), kept from the check before the lock to the run (a large file is split once).
   absl::StatusOr<Prepared> PrepareOnce(const Migration& m, Direction direction);
   absl::Status Run(const Migration& m, Direction direction);
+  // The history store on a session of its own, for non-transactional files (apply.h says why);
+  // opened on first use with `connect_`, or the main session's when there is no `connect_`.
+  absl::StatusOr<HistoryStore*> ProgressStore();
 
   Database* db_;
   MigrationSet set_;
@@ -97,6 +100,8 @@ class Migrator {
   Connect connect_;
   Clock& clock_;
   std::unique_ptr<HistoryStore> history_;
+  std::unique_ptr<Database> progress_db_;
+  std::unique_ptr<HistoryStore> progress_;
   std::map<const Migration*, Prepared> prepared_;
 };
 

@@ -465,6 +465,50 @@ TEST_F(MigrateTest, GooseGoMigrationsAreRefusedByNameThenRecorded) {
   EXPECT_THAT(Migrate({"--dir=" + dir.path(), "up"}).out, HasSubstr("nothing-to-do"));
 }
 
+// Issue 11.3: what a non-transactional file does to its own session (its own transaction block,
+// SET ROLE, search_path, timeouts) neither breaks the bookkeeping nor is changed by it.
+TEST_F(MigrateTest, BookkeepingSurvivesWhatAFileDoesToItsSession) {
+  Sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'lowpriv') THEN CREATE ROLE lowpriv; END IF; END $$; "
+      "GRANT lowpriv TO CURRENT_USER");
+  TempDir dir;
+  WriteFile(dir.Join("1_t.sql"), "-- migrate:up transaction:false\nCREATE TABLE t (id int);\n"
+                                 "BEGIN;\nSET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nINSERT INTO t VALUES (1);\nCOMMIT;\n");
+  WriteFile(dir.Join("2_role.sql"), "-- migrate:up transaction:false\nSET ROLE lowpriv;\nSELECT current_user;\nRESET ROLE;\n"
+                                    "SET SESSION AUTHORIZATION DEFAULT;\n");
+  WriteFile(dir.Join("3_paths.sql"), "-- migrate:up transaction:false\nSELECT set_config('search_path', '', false);\n"
+                                     "SET statement_timeout = 0;\nCREATE TABLE public.u (id int);\n");
+  WriteFile(dir.Join("4_after.sql"), "-- migrate:up\nCREATE TABLE public.v (id int);\n");
+  RunResult up = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_EQ(History(), "1:applied:5/5 2:applied:4/4 3:applied:3/3 4:applied:1/1");
+  EXPECT_EQ(Sql("SELECT count(*) FROM t"), "1");
+
+  // A failure inside the file's own block: the block is rolled back, the record says so and only
+  // what committed counts; the lock is released.
+  WriteFile(dir.Join("5_fails.sql"), "-- migrate:up transaction:false\nCREATE TABLE w (id int);\n"
+                                     "BEGIN;\nINSERT INTO t VALUES (2);\nINSERT INTO nosuch VALUES (1);\nCOMMIT;\n");
+  RunResult failed = Migrate({"--dir=" + dir.path(), "up"});
+  EXPECT_EQ(failed.exit_code, 5) << failed.out << failed.err;
+  EXPECT_THAT(failed.err, HasSubstr("statement 4 of 5"));
+  EXPECT_THAT(failed.err, HasSubstr("statements 2-3 ran inside the file's own transaction block and were rolled back"));
+  EXPECT_THAT(failed.err, HasSubstr("statement 1 is applied and recorded"));
+  EXPECT_EQ(History(), "1:applied:5/5 2:applied:4/4 3:applied:3/3 4:applied:1/1 5:failed:1/5");
+  EXPECT_THAT(Sql("SELECT error FROM noshell_migrations WHERE version = '5'"), HasSubstr("relation \"nosuch\" does not exist"));
+  EXPECT_EQ(Sql("SELECT count(*) FROM t"), "1");
+  EXPECT_EQ(Sql("SELECT to_regclass('w') IS NOT NULL"), "t");
+  EXPECT_EQ(Sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+
+  // A file that opens a block and never commits it: rolled back, on record, as psql would leave it.
+  TempDir open;
+  WriteFile(open.Join("1_open.sql"), "-- migrate:up transaction:false\nCREATE TABLE x (id int);\nBEGIN;\nCREATE TABLE y (id int);\n");
+  Sql("CREATE SCHEMA other");
+  RunResult unterminated = Migrate({"--dir=" + open.path(), "--schema=other", "up"});
+  EXPECT_EQ(unterminated.exit_code, 5) << unterminated.out << unterminated.err;
+  EXPECT_THAT(unterminated.err, HasSubstr("ends inside a transaction block it opened"));
+  EXPECT_EQ(Sql("SELECT status || ':' || statements_done FROM other.noshell_migrations"), "failed:1");
+  EXPECT_EQ(Sql("SELECT to_regclass('y') IS NULL"), "t");
+}
+
 TEST_F(MigrateTest, DownBaselineRepairAndNew) {
   ASSERT_EQ(Migrate({"--dir=" + kFixtures + "golang-migrate", "up"}).exit_code, 0);
   RunResult one = Migrate({"--dir=" + kFixtures + "golang-migrate", "down"});

@@ -1,12 +1,25 @@
 # cmake/CheckHotLayout.cmake — the hot_layout_fresh test: fails loudly when cmake/hot_objects.txt
 # has gone stale for this toolchain, instead of letting the binaries' resident memory creep up.
-#   cmake -DLIST=cmake/hot_objects.txt -DMAP=build/release/healthcheck.map -P cmake/CheckHotLayout.cmake
+#   cmake -DLIST=cmake/hot_objects.txt -DMAPS="build/release/healthcheck.map;build/release/migrate.map" -P ...
+# An object counts as linked when any of the binaries links it.
 # Stale means: listed objects that the link no longer contains (renamed, removed, or a new
 # Abseil/glibc/OpenSSL), or a hot section that ended up nearly empty.
 cmake_minimum_required(VERSION 3.20)
 set(min_fraction 90)            # percent of the listed objects that must still be linked
 set(min_hot_text 65536)         # bytes of code the hot section must hold
-file(READ "${MAP}" map)
+# Searched: each map's list of the archive members the link pulled in (its first part), and its
+# LOAD lines (the objects linked directly): a few hundred KB, not the whole multi-MB maps.
+set(map "")
+foreach(one IN LISTS MAPS)
+  file(READ "${one}" text)
+  string(FIND "${text}" "Discarded input sections" cut)
+  string(SUBSTRING "${text}" 0 ${cut} members)
+  string(APPEND map "${members}")
+  file(STRINGS "${one}" loads REGEX "^LOAD ")
+  string(APPEND map "${loads}")
+  string(REGEX MATCH "\n\\.text\\.noshell_hot[ \t\n]+0x[0-9a-f]+[ \t]+0x[0-9a-f]+" hot_line "${text}")
+  string(APPEND map "${hot_line}")
+endforeach()
 include("${CMAKE_CURRENT_LIST_DIR}/HotObjects.cmake")
 noshell_read_hot_objects("${LIST}" entries)
 set(total 0)
@@ -34,7 +47,7 @@ endforeach()
 string(REGEX MATCH "\n\\.text\\.noshell_hot[ \t\n]+0x[0-9a-f]+[ \t]+0x([0-9a-f]+)" hot "${map}")
 set(hot_hex "${CMAKE_MATCH_1}")
 if(hot_hex STREQUAL "")
-  message(FATAL_ERROR "${MAP}: no .text.noshell_hot section: the hot layout was not applied")
+  message(FATAL_ERROR "${MAPS}: no .text.noshell_hot section: the hot layout was not applied")
 endif()
 math(EXPR hot_bytes "0x${hot_hex}" OUTPUT_FORMAT DECIMAL)
 math(EXPR percent "${found} * 100 / ${total}")

@@ -113,6 +113,8 @@ bool PgIsDuplicateObject(absl::string_view sqlstate) { return sqlstate == "23505
 
 bool PgIsLockTimeout(absl::string_view sqlstate) { return sqlstate == "55P03"; }
 
+bool PgIsUndefinedTable(absl::string_view sqlstate) { return sqlstate == "42P01" || sqlstate == "3F000"; }
+
 bool PgTruthy(absl::string_view value) {
   std::string v = absl::AsciiStrToLower(absl::StripAsciiWhitespace(value));
   return v == "t" || v == "true" || v == "1" || v == "on" || v == "yes" || v == "y";

@@ -31,6 +31,8 @@ absl::Status PgQueryVerdict(absl::string_view sqlstate, std::string message);
 // SQLSTATEs migrate acts on.
 // Two sessions creating the same table at once: 23505 (the catalog's unique index) or 42P07.
 bool PgIsDuplicateObject(absl::string_view sqlstate);
+// The table (42P01) or its schema (3F000) does not exist: a history not created yet.
+bool PgIsUndefinedTable(absl::string_view sqlstate);
 // lock_timeout fired (55P03 lock_not_available): a transactional migration may be retried.
 bool PgIsLockTimeout(absl::string_view sqlstate);
 // True when a query result's first value is a true value ("t", "true", "1", "on", "yes").

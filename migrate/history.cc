@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/verdict.h"
 
 namespace noshell {
 namespace {
@@ -55,14 +56,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS )",
 }
 
 absl::StatusOr<std::vector<HistoryRow>> HistoryStore::Load() {
-  NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> exists, db_->Query("SELECT to_regclass($1) IS NOT NULL", {qualified_}));
-  std::vector<HistoryRow> out;
-  if (exists.empty() || exists[0][0] != "t") return out;
-  NOSHELL_ASSIGN_OR_RETURN(
-      std::vector<Row> rows,
+  // One round trip (a nothing-to-do run is a login and this query): a table that does not exist
+  // yet is an empty history.
+  absl::StatusOr<std::vector<Row>> read =
       db_->Query(absl::StrCat("SELECT coalesce(version, ''), description, type, coalesce(checksum, ''), status, tx_mode, "
                               "coalesce(error, ''), to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS'), statements_done, "
-                              "statements_total FROM ", qualified_, " ORDER BY id")));
+                              "statements_total FROM ", qualified_, " ORDER BY id"));
+  std::vector<HistoryRow> out;
+  if (!read.ok() && PgIsUndefinedTable(db_->last_error().sqlstate)) return out;
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> rows, std::move(read));
   for (const Row& r : rows) {
     HistoryRow h{r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
     h.statements_done = std::atoi(r[8].c_str());

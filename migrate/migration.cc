@@ -34,9 +34,10 @@ std::optional<MigrationFormat> ParseFormatName(absl::string_view name) {
 int CompareVersions(absl::string_view a, absl::string_view b) {
   // Component by component, numerically, without allocating: this runs n log n times per load.
   auto next = [](absl::string_view* s) {
-    size_t end = s->find_first_of("._");
+    size_t end = 0;  // by hand: find_first_of builds a lookup table on every call
+    while (end < s->size() && (*s)[end] != '.' && (*s)[end] != '_') ++end;
     absl::string_view part = s->substr(0, end);
-    *s = end == absl::string_view::npos ? absl::string_view() : s->substr(end + 1);
+    *s = end == s->size() ? absl::string_view() : s->substr(end + 1);
     while (part.size() > 1 && part[0] == '0') part.remove_prefix(1);
     return part.empty() ? absl::string_view("0") : part;
   };

@@ -187,6 +187,9 @@ TEST(PgVerdictTest, QueryErrorsAndTheSqlStatesMigrateActsOn) {
   EXPECT_TRUE(PgIsDuplicateObject("23505"));
   EXPECT_TRUE(PgIsDuplicateObject("42P07"));
   EXPECT_FALSE(PgIsDuplicateObject("42P01"));
+  EXPECT_TRUE(PgIsUndefinedTable("42P01"));
+  EXPECT_TRUE(PgIsUndefinedTable("3F000"));
+  EXPECT_FALSE(PgIsUndefinedTable("42501"));  // no privilege on it: an error, not an empty history
   EXPECT_TRUE(PgIsLockTimeout("55P03"));
   EXPECT_FALSE(PgIsLockTimeout("57014"));  // statement_timeout is not retried
 }

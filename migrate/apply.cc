@@ -156,7 +156,7 @@ absl::Status Applier::StatementByStatement(const Migration& m, const Prepared& p
     if (db_->cancelled()) return absl::CancelledError(absl::StrCat("interrupted: ", msg));
     return absl::AbortedError(msg);
   }
-  NOSHELL_RETURN_IF_ERROR(progress_->RecordFinished(id, clock_.Now() - start));
+  NOSHELL_RETURN_IF_ERROR(progress_->RecordFinished(id, m, clock_.Now() - start));
   ResetSessionTimeouts();
   emit_({"applied", m.version, m.description, absl::StrCat("no transaction: ", p.why_no_tx, ", ", stmts.size(), " statements"),
          clock_.Now() - start});

@@ -22,6 +22,7 @@
 #include "common/target.h"
 #include "common/text.h"
 #include "common/wait.h"
+#include "migrate/mirror.h"
 #include "migrate/new_migration.h"
 #include "migrate/placeholders.h"
 #include "migrate/source.h"
@@ -112,6 +113,11 @@ class ConnectCheck : public Check {
 absl::StatusOr<MigrationSet> LoadFolder(const MigrateConfig& c, const Env& env) {
   auto set = LoadMigrations(c.dir, c.source_format);
   if (!set.ok()) return absl::InvalidArgumentError(set.status().message());
+  // Our table under the folder's tool's name would be read as that tool's, and written as ours.
+  if (c.options.table == ToolMirror::TableOf(set->format)) {
+    return absl::InvalidArgumentError(absl::StrCat("--table=", c.options.table, " is ", FormatName(set->format),
+                                                   "'s own history table; choose another name (default noshell_migrations)"));
+  }
   if ((c.command == MigrateCommand::kUp && !c.options.target_version.empty()) || c.command == MigrateCommand::kBaseline) {
     const std::string& version = c.command == MigrateCommand::kUp ? c.options.target_version : c.version;
     NOSHELL_RETURN_IF_ERROR(CheckVersionInFolder(*set, version, CommandName(c.command)));

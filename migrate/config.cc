@@ -31,6 +31,9 @@ std::vector<FlagSpec> Specs() {
       {"lock-retries", "MIGRATE_LOCK_RETRIES", "N", "retries of a transactional migration whose lock_timeout fired (default 5)"},
       {"statement-timeout", "MIGRATE_STATEMENT_TIMEOUT", "DURATION", "statement_timeout for migration statements (default: the server's)"},
       {"placeholders", "MIGRATE_PLACEHOLDERS", "", "replace ${VAR} in migrations with environment variables (off by default)"},
+      {"mirror", "MIGRATE_MIRROR", "",
+       "keep the folder's tool's own history table (schema_migrations, goose_db_version, flyway_schema_history) "
+       "up to date too, so that tool can take over again (default true; --mirror=false turns it off)"},
       {"log-level", "MIGRATE_LOG_LEVEL", "LEVEL", "stderr log level (default info)"},
   };
 }
@@ -106,6 +109,9 @@ absl::Status ParseOptions(const Flags& flags, const Env& env, MigrateConfig* c) 
   else if (lock_mode == "advisory") o.lock_mode = LockMode::kAdvisory;
   else return absl::InvalidArgumentError(absl::StrCat("--lock-mode=", lock_mode, ": want advisory or table"));
   NOSHELL_ASSIGN_OR_RETURN(c->placeholders, flags.GetBool("placeholders"));
+  if (flags.Has("mirror")) {
+    NOSHELL_ASSIGN_OR_RETURN(o.mirror, flags.GetBool("mirror"));
+  }
   c->database_url = flags.Get("database-url");
   // $DATABASE_URL, or the file $DATABASE_URL_FILE names (a mounted secret), as env:NAME reads it.
   if (c->database_url.empty() && (env.Get("DATABASE_URL").has_value() || env.Get("DATABASE_URL_FILE").has_value())) {

@@ -31,6 +31,17 @@ HistoryStore::HistoryStore(Database* db, std::string schema, std::string table)
       qualified_(absl::StrCat(QuoteIdent(schema_), ".", QuoteIdent(table_))),
       host_(Hostname()) {}
 
+void HistoryStore::EnableMirror(MigrationFormat format, std::string dir) {
+  Database* db = db_;
+  mirror_.emplace(format, std::move(dir), qualified_, [db](absl::string_view v) { return db->Literal(v); });
+}
+
+absl::Status HistoryStore::Atomically(const std::string& sql) {
+  absl::Status s = db_->Exec(absl::StrCat("BEGIN; ", sql, "; COMMIT"));
+  if (!s.ok()) db_->Exec("ROLLBACK").IgnoreError();
+  return s;
+}
+
 absl::Status HistoryStore::Ensure() {
   std::string sql = "SET client_min_messages = warning;\n";
   if (schema_ != "public") absl::StrAppend(&sql, "CREATE SCHEMA IF NOT EXISTS ", QuoteIdent(schema_), ";\n");
@@ -50,7 +61,8 @@ absl::Status HistoryStore::Ensure() {
   applied_by text NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS )",
-                  QuoteIdent(table_ + "_version"), " ON ", qualified_, " (version) WHERE type <> 'repeatable';\nRESET client_min_messages;");
+                  QuoteIdent(table_ + "_version"), " ON ", qualified_, " (version) WHERE type <> 'repeatable';\n",
+                  mirror_ ? absl::StrCat(mirror_->EnsureSql(), ";\n") : "", "RESET client_min_messages;");
   if (!db_->Exec(sql).ok()) return absl::AbortedError(absl::StrCat("create history table ", qualified_, ": ", db_->last_error().message));
   return absl::OkStatus();
 }
@@ -80,11 +92,13 @@ std::string HistoryStore::RecordAppliedSql(const Migration& m, int statements, a
                       " (version, description, type, checksum, tx_mode, status, statements_done, statements_total, "
                       "duration_ms, applied_by) VALUES (NULLIF(", db_->Literal(m.version), ", ''), ", db_->Literal(m.description),
                       ", ", db_->Literal(TypeOf(m)), ", ", db_->Literal(m.checksum), ", 'transaction', 'applied', ", n, ", ", n,
-                      ", ", Millis(took), ", current_user || '@' || ", db_->Literal(host_), ")");
+                      ", ", Millis(took), ", current_user || '@' || ", db_->Literal(host_), ")",
+                      mirror_ ? Mirrored(mirror_->AppliedSql(m, took)) : "");
 }
 
 std::string HistoryStore::DeleteVersionSql(const Migration& m) {
-  return absl::StrCat("DELETE FROM ", qualified_, " WHERE version = ", db_->Literal(m.version), " AND type <> 'repeatable'");
+  return absl::StrCat("DELETE FROM ", qualified_, " WHERE version = ", db_->Literal(m.version), " AND type <> 'repeatable'",
+                      mirror_ ? Mirrored(mirror_->RevertedSql(m)) : "");
 }
 
 absl::StatusOr<std::string> HistoryStore::BeginRunning(const Migration& m, int statements) {
@@ -95,6 +109,7 @@ absl::StatusOr<std::string> HistoryStore::BeginRunning(const Migration& m, int s
                               "applied_by) VALUES (NULLIF($1, ''), $2, $3, $4, 'no-transaction', 'running', 0, $5, "
                               "current_user || '@' || $6) RETURNING id"),
                  {m.version, m.description, TypeOf(m), m.checksum, absl::StrCat(statements), host_}));
+  if (mirror_ && !mirror_->StartedSql(m).empty()) NOSHELL_RETURN_IF_ERROR(Atomically(mirror_->StartedSql(m)));
   return id[0][0];
 }
 
@@ -102,9 +117,9 @@ absl::Status HistoryStore::RecordProgress(const std::string& id, int done) {
   return db_->Query(absl::StrCat("UPDATE ", qualified_, " SET statements_done = $2 WHERE id = $1"), {id, absl::StrCat(done)}).status();
 }
 
-absl::Status HistoryStore::RecordFinished(const std::string& id, absl::Duration took) {
-  return db_->Query(absl::StrCat("UPDATE ", qualified_, " SET status = 'applied', duration_ms = $2 WHERE id = $1"), {id, Millis(took)})
-      .status();
+absl::Status HistoryStore::RecordFinished(const std::string& id, const Migration& m, absl::Duration took) {
+  return Atomically(absl::StrCat("UPDATE ", qualified_, " SET status = 'applied', duration_ms = ", Millis(took), " WHERE id = ",
+                                 db_->Literal(id), mirror_ ? Mirrored(mirror_->AppliedSql(m, took)) : ""));
 }
 
 absl::Status HistoryStore::RecordFailed(const std::string& id, const std::string& error, absl::Duration took) {
@@ -119,9 +134,7 @@ absl::Status HistoryStore::RecordRevertFailed(const Migration& m, const std::str
       .status();
 }
 
-absl::Status HistoryStore::DeleteVersion(const Migration& m) {
-  return db_->Query(absl::StrCat("DELETE FROM ", qualified_, " WHERE version = $1 AND type <> 'repeatable'"), {m.version}).status();
-}
+absl::Status HistoryStore::DeleteVersion(const Migration& m) { return Atomically(DeleteVersionSql(m)); }
 
 absl::StatusOr<std::string> HistoryStore::InvalidIndexes() {
   NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r,
@@ -130,11 +143,11 @@ absl::StatusOr<std::string> HistoryStore::InvalidIndexes() {
 }
 
 absl::Status HistoryStore::RecordBaseline(const Migration& m) {
-  return db_->Query(absl::StrCat("INSERT INTO ", qualified_,
-                                 " (version, description, type, checksum, tx_mode, status, applied_by) VALUES "
-                                 "($1, $2, 'baseline', $3, 'transaction', 'applied', current_user || '@' || $4)"),
-                    {m.version, m.description, m.checksum, host_})
-      .status();
+  return Atomically(absl::StrCat("INSERT INTO ", qualified_,
+                                 " (version, description, type, checksum, tx_mode, status, applied_by) VALUES (",
+                                 db_->Literal(m.version), ", ", db_->Literal(m.description), ", 'baseline', ", db_->Literal(m.checksum),
+                                 ", 'transaction', 'applied', current_user || '@' || ", db_->Literal(host_), ")",
+                                 mirror_ ? Mirrored(mirror_->AppliedSql(m, absl::ZeroDuration())) : ""));
 }
 
 absl::Status HistoryStore::RecordAdopted(const HistoryRow& h, absl::string_view source) {
@@ -155,17 +168,17 @@ absl::StatusOr<std::string> HistoryStore::FindUnfinished(absl::string_view versi
   return absl::InvalidArgumentError(absl::StrCat("no failed or interrupted migration has version ", version));
 }
 
-absl::Status HistoryStore::RepairAsApplied(const std::string& id) {
-  return db_->Query(absl::StrCat("UPDATE ", qualified_,
+absl::Status HistoryStore::RepairAsApplied(const std::string& id, const Migration* m) {
+  return Atomically(absl::StrCat("UPDATE ", qualified_,
                                  " SET status = 'applied', statements_done = statements_total, "
-                                 "error = concat(error, ' [repaired as applied by ', current_user, '@', $2::text, ' at ', now(), ']') "
-                                 "WHERE id = $1"),
-                    {id, host_})
-      .status();
+                                 "error = concat(error, ' [repaired as applied by ', current_user, '@', ", db_->Literal(host_),
+                                 "::text, ' at ', now(), ']') WHERE id = ", db_->Literal(id),
+                                 mirror_ && m != nullptr ? Mirrored(mirror_->AppliedSql(*m, absl::ZeroDuration())) : ""));
 }
 
-absl::Status HistoryStore::RepairAsPending(const std::string& id) {
-  return db_->Query(absl::StrCat("DELETE FROM ", qualified_, " WHERE id = $1"), {id}).status();
+absl::Status HistoryStore::RepairAsPending(const std::string& id, const Migration* m) {
+  return Atomically(absl::StrCat("DELETE FROM ", qualified_, " WHERE id = ", db_->Literal(id),
+                                 mirror_ && m != nullptr ? Mirrored(mirror_->RevertedSql(*m)) : ""));
 }
 
 }  // namespace noshell

@@ -8,14 +8,17 @@
 #ifndef NOSHELL_MIGRATE_HISTORY_H_
 #define NOSHELL_MIGRATE_HISTORY_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "migrate/db.h"
 #include "migrate/migration.h"
+#include "migrate/mirror.h"
 #include "migrate/plan.h"
 
 namespace noshell {
@@ -23,6 +26,9 @@ namespace noshell {
 class HistoryStore {
  public:
   HistoryStore(Database* db, std::string schema, std::string table);
+
+  // Keeps the folder's tool's own table too (mirror.h), in the same transaction as our records.
+  void EnableMirror(MigrationFormat format, std::string dir);
 
   // The quoted, schema-qualified name: "public"."noshell_migrations".
   const std::string& table() const { return qualified_; }
@@ -41,7 +47,7 @@ class HistoryStore {
   // row id), its progress after each one, then finished or failed.
   absl::StatusOr<std::string> BeginRunning(const Migration& m, int statements);
   absl::Status RecordProgress(const std::string& id, int done);
-  absl::Status RecordFinished(const std::string& id, absl::Duration took);
+  absl::Status RecordFinished(const std::string& id, const Migration& m, absl::Duration took);
   absl::Status RecordFailed(const std::string& id, const std::string& error, absl::Duration took);
   // A non-transactional down: the row goes when all statements ran, or records where it stopped.
   absl::Status RecordRevertFailed(const Migration& m, const std::string& error);
@@ -57,13 +63,20 @@ class HistoryStore {
 
   // repair: the id of the failed or running row of `version`; kInvalidArgument when there is none.
   absl::StatusOr<std::string> FindUnfinished(absl::string_view version);
-  absl::Status RepairAsApplied(const std::string& id);
-  absl::Status RepairAsPending(const std::string& id);
+  // `m`: the file of that version, when the folder has it (for the mirror).
+  absl::Status RepairAsApplied(const std::string& id, const Migration* m);
+  absl::Status RepairAsPending(const std::string& id, const Migration* m);
 
  private:
   Database* const db_;
   const std::string schema_, table_, qualified_;
   const std::string host_;  // applied_by is current_user@host
+  std::optional<ToolMirror> mirror_;
+
+  // "; <the mirror's statement>", or "" without a mirror.
+  std::string Mirrored(const std::string& sql) const { return sql.empty() ? "" : absl::StrCat("; ", sql); }
+  // Runs `sql` (several statements) as one transaction.
+  absl::Status Atomically(const std::string& sql);
 };
 
 }  // namespace noshell

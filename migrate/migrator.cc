@@ -25,7 +25,9 @@ Migrator::Migrator(Database* db, MigrationSet set, MigrateOptions options, Emit 
       emit_(std::move(emit)),
       connect_(std::move(connect)),
       clock_(clock),
-      history_(std::make_unique<HistoryStore>(db, options_.schema, options_.table)) {}
+      history_(std::make_unique<HistoryStore>(db, options_.schema, options_.table)) {
+  if (options_.mirror) history_->EnableMirror(set_.format, set_.dir);
+}
 
 Migrator::~Migrator() = default;
 
@@ -69,6 +71,7 @@ absl::StatusOr<HistoryStore*> Migrator::ProgressStore() {
   }
   progress_db_ = *std::move(db);
   progress_ = std::make_unique<HistoryStore>(progress_db_.get(), options_.schema, options_.table);
+  if (options_.mirror) progress_->EnableMirror(set_.format, set_.dir);
   return progress_.get();
 }
 
@@ -175,7 +178,11 @@ absl::Status Migrator::Repair(const std::string& version, RepairOutcome outcome)
     }
   }
   NOSHELL_ASSIGN_OR_RETURN(const std::string id, std::move(unfinished));
-  NOSHELL_RETURN_IF_ERROR(applied ? history_->RepairAsApplied(id) : history_->RepairAsPending(id));
+  const Migration* file = nullptr;
+  for (const Migration& m : set_.migrations) {
+    if (!m.repeatable && CompareVersions(m.version, version) == 0) file = &m;
+  }
+  NOSHELL_RETURN_IF_ERROR(applied ? history_->RepairAsApplied(id, file) : history_->RepairAsPending(id, file));
   emit_({"repaired", version, "", applied ? "recorded as applied" : "recorded as pending: up runs it again", absl::ZeroDuration()});
   return absl::OkStatus();
 }

@@ -43,6 +43,7 @@ struct MigrateOptions {
   int lock_retries = 5;                               // retries of a transactional migration
   absl::Duration statement_timeout = absl::ZeroDuration();  // 0: the server's setting
   std::string target_version;                         // up: stop after this version ("" = all)
+  bool mirror = true;  // keep the folder's tool's own history table too (mirror.h)
 };
 
 // What `migrate repair` records for a failed or interrupted migration: finished by hand, or undone

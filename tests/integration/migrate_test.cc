@@ -272,7 +272,7 @@ TEST_F(MigrateTest, ConnectionProblemsAndSecrets) {
 // and only its table records it. Re-running anything would fail on "already exists".
 TEST_F(MigrateTest, TakesOverGolangMigrate) {
   ASSERT_EQ(Migrate({"--dir=" + kFixtures + "golang-migrate", "up", "2"}).exit_code, 0);
-  Sql("DROP TABLE noshell_migrations; CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, "
+  Sql("DROP TABLE noshell_migrations; DROP TABLE IF EXISTS schema_migrations; CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, "
       "dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (2, false)");
   RunResult plan = Migrate({"--dir=" + kFixtures + "golang-migrate", "plan"});
   EXPECT_THAT(plan.out, HasSubstr("would-adopt (2 migrations recorded by golang-migrate in schema_migrations)"));
@@ -287,7 +287,7 @@ TEST_F(MigrateTest, TakesOverGolangMigrate) {
 
 TEST_F(MigrateTest, DirtyGolangMigrateVersionNeedsAnOperator) {
   ASSERT_EQ(Migrate({"--dir=" + kFixtures + "golang-migrate", "up", "2"}).exit_code, 0);
-  Sql("DROP TABLE noshell_migrations; CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); "
+  Sql("DROP TABLE noshell_migrations; DROP TABLE IF EXISTS schema_migrations; CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); "
       "INSERT INTO schema_migrations VALUES (2, true)");
   RunResult up = Migrate({"--dir=" + kFixtures + "golang-migrate", "up"});
   EXPECT_EQ(up.exit_code, 5) << up.out << up.err;
@@ -322,6 +322,78 @@ TEST_F(MigrateTest, TakesOverARealDbmateDatabase) {
   EXPECT_EQ(Migrate({"--dir=" + dir.path(), "validate"}).exit_code, 0);
 }
 
+// Issue 11.1: the folder's tool's own table is kept as that tool writes it, so folders that touch it
+// work, and the tool itself, run afterwards, finds everything applied.
+TEST_F(MigrateTest, KeepsTheToolsOwnTableSoTheToolCanTakeOverAgain) {
+  const std::string dbmate = "/opt/noshell-peers/node_modules/@dbmate/linux-x64/bin/dbmate";
+  ASSERT_EQ(access(dbmate.c_str(), X_OK), 0) << dbmate << " is missing: scripts/install-deps.sh installs it from npm";
+  // dbmate: a folder that edits dbmate's table, then the real dbmate finds nothing to do.
+  TempDir dm;
+  WriteFile(dm.Join("20240101000000_create_users.sql"), "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n");
+  WriteFile(dm.Join("20240102000000_forget_old.sql"),
+            "-- migrate:up\nDELETE FROM public.schema_migrations WHERE version = '20230101000000';\n-- migrate:down\n\n");
+  WriteFile(dm.Join("20240103000000_create_orders.sql"), "-- migrate:up\nCREATE TABLE orders (id int);\n-- migrate:down\nDROP TABLE orders;\n");
+  RunResult up = Migrate({"--dir=" + dm.path(), "up"});
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_EQ(Sql("SELECT string_agg(version, ' ' ORDER BY version) FROM schema_migrations"), "20240101000000 20240102000000 20240103000000");
+  RunResult status = RunCommand({dbmate, "--url", Url() + "?sslmode=disable", "--migrations-dir", dm.path(), "--no-dump-schema",
+                                 "status", "--exit-code"});
+  EXPECT_EQ(status.exit_code, 0) << status.out << status.err;  // dbmate: nothing pending
+  RunResult peer_up = RunCommand({dbmate, "--url", Url() + "?sslmode=disable", "--migrations-dir", dm.path(), "--no-dump-schema", "up"});
+  EXPECT_EQ(peer_up.exit_code, 0) << peer_up.out << peer_up.err;
+  EXPECT_THAT(peer_up.out + peer_up.err, Not(HasSubstr("Applying")));
+  ASSERT_EQ(Migrate({"--dir=" + dm.path(), "down"}).exit_code, 0);
+  EXPECT_EQ(Sql("SELECT string_agg(version, ' ' ORDER BY version) FROM schema_migrations"), "20240101000000 20240102000000");
+
+  // golang-migrate: a migration that alters golang-migrate's table works on a fresh database; its
+  // one row follows every up and down.
+  SetUp();
+  TempDir gm;
+  WriteFile(gm.Join("1_users.up.sql"), "CREATE TABLE users (id int);\n");
+  WriteFile(gm.Join("1_users.down.sql"), "DROP TABLE users;\n");
+  WriteFile(gm.Join("2_data_version.up.sql"), "ALTER TABLE schema_migrations ADD COLUMN data_version int;\n");
+  WriteFile(gm.Join("2_data_version.down.sql"), "ALTER TABLE schema_migrations DROP COLUMN data_version;\n");
+  WriteFile(gm.Join("3_index.up.sql"), "CREATE INDEX CONCURRENTLY users_id ON users (id);\n");
+  WriteFile(gm.Join("3_index.down.sql"), "DROP INDEX users_id;\n");
+  RunResult golang = Migrate({"--dir=" + gm.path(), "up"});
+  ASSERT_EQ(golang.exit_code, 0) << golang.out << golang.err;
+  EXPECT_EQ(Sql("SELECT version || ':' || dirty FROM schema_migrations"), "3:false");
+  ASSERT_EQ(Migrate({"--dir=" + gm.path(), "down"}).exit_code, 0);
+  EXPECT_EQ(Sql("SELECT version || ':' || dirty FROM schema_migrations"), "2:false");
+  // A non-transactional file that fails leaves the version dirty, as golang-migrate would.
+  WriteFile(gm.Join("3_index.up.sql"), "CREATE INDEX CONCURRENTLY users_id ON nosuch (id);\n");
+  EXPECT_EQ(Migrate({"--dir=" + gm.path(), "up"}).exit_code, 5);
+  EXPECT_EQ(Sql("SELECT version || ':' || dirty FROM schema_migrations"), "3:true");
+
+  // goose: its version-0 row, then a row per migration; a down removes the row, as goose v3 does.
+  SetUp();
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "goose", "up"}).exit_code, 0);
+  EXPECT_EQ(Sql("SELECT string_agg(version_id || ':' || is_applied, ' ' ORDER BY id) FROM goose_db_version"),
+            "0:true 1:true 2:true 3:true");
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "goose", "down"}).exit_code, 0);
+  EXPECT_EQ(Sql("SELECT string_agg(version_id::text, ' ' ORDER BY id) FROM goose_db_version"), "0 1 2");
+
+  // Flyway: installed_rank, version, description, type, script, Flyway's checksum, success.
+  SetUp();
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "flyway", "up"}).exit_code, 0);
+  EXPECT_EQ(Sql("SELECT string_agg(concat_ws('|', installed_rank, coalesce(version, 'NULL'), description, type, script, checksum, "
+                "success, installed_by = current_user), ' ' ORDER BY installed_rank) FROM flyway_schema_history"),
+            "1|1|create users|SQL|V1__create_users.sql|2069122789|t|t "
+            "2|1.1|add display name|SQL|V1_1__add_display_name.sql|1713241727|t|t "
+            "3|2|backfill|SQL|sub/V2__backfill.sql|-626949460|t|t "
+            "4|3|index users email|SQL|V3__index_users_email.sql|-328777415|t|t "
+            "5|NULL|user emails|SQL|R__user_emails.sql|1666975027|t|t");
+
+  // Our table keeps its own name: under the tool's, it would be read as the tool's.
+  RunResult clash = Migrate({"--dir=" + kFixtures + "golang-migrate", "--table=schema_migrations", "up"});
+  EXPECT_EQ(clash.exit_code, 2);
+  EXPECT_THAT(clash.err, HasSubstr("--table=schema_migrations is golang-migrate's own history table"));
+  // --mirror=false: only our table.
+  SetUp();
+  ASSERT_EQ(Migrate({"--dir=" + kFixtures + "goose", "--mirror=false", "up"}).exit_code, 0);
+  EXPECT_EQ(Sql("SELECT to_regclass('goose_db_version') IS NULL"), "t");
+}
+
 // flyway_schema_history rows as Flyway 9 writes them for the fixture's V1, V1.1 and V2, with the
 // checksums Flyway computes for those files (its ChecksumCalculator, run in Java on them).
 const std::string kFlywayRows =
@@ -329,14 +401,14 @@ const std::string kFlywayRows =
     "(2, '1.1', 'add display name', 'SQL', 'V1_1__add_display_name.sql', 1713241727, 'app', now(), 5, true), "
     "(3, '2', 'backfill', 'SQL', 'sub/V2__backfill.sql', -626949460, 'app', now(), 5, true)";
 const std::string kFlywayTable =
-    "CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, version VARCHAR(50), "
+    "DROP TABLE IF EXISTS flyway_schema_history; CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, version VARCHAR(50), "
     "description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, checksum INTEGER, "
     "installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT now(), execution_time INTEGER NOT NULL, "
     "success BOOLEAN NOT NULL); ";
 
 TEST_F(MigrateTest, TakesOverGooseAndFlyway) {
   ASSERT_EQ(Migrate({"--dir=" + kFixtures + "goose", "up", "00002"}).exit_code, 0);
-  Sql("DROP TABLE noshell_migrations; CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, "
+  Sql("DROP TABLE noshell_migrations; DROP TABLE IF EXISTS goose_db_version; CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, "
       "is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id)); "
       "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (2, true), (3, true), (3, false)");
   RunResult goose = Migrate({"--dir=" + kFixtures + "goose", "up"});
@@ -381,10 +453,12 @@ TEST_F(MigrateTest, FlywayTakeoverComparesFlywaysChecksums) {
   EXPECT_THAT(up.out, HasSubstr("applied user emails"));
   EXPECT_EQ(Sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'user_emails'"), "2");
   EXPECT_THAT(Migrate({"--dir=" + dir.path(), "up"}).out, HasSubstr("nothing-to-do"));
-  // A repeatable Flyway last ran at the file's own checksum is not run again.
-  Sql("DROP TABLE noshell_migrations; UPDATE flyway_schema_history SET checksum = 1666975027 WHERE installed_rank = 4; "
-      "INSERT INTO flyway_schema_history VALUES (5, '3', 'index users email', 'SQL', 'V3__index_users_email.sql', "
-      "-328777415, 'app', now(), 5, true)");
+  // Flyway's table now records V3 and the repeatable's new run, as Flyway would have (the mirror):
+  // taken over again from it alone, nothing runs.
+  EXPECT_EQ(Sql("SELECT string_agg(installed_rank || ':' || coalesce(version, 'R') || ':' || checksum, ' ' ORDER BY installed_rank) "
+                "FROM flyway_schema_history WHERE installed_rank > 4"),
+            "5:3:-328777415 6:R:1666975027");
+  Sql("DROP TABLE noshell_migrations");
   RunResult again = Migrate({"--dir=" + dir.path(), "up"});
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_THAT(again.out, HasSubstr("nothing-to-do"));
@@ -404,7 +478,7 @@ TEST_F(MigrateTest, GooseDownsStatusOfAdoptedRowsAndAClosedStdout) {
   EXPECT_EQ(Sql("SELECT count(*) FROM noshell_migrations WHERE version = '00004'"), "0");
 
   // Rows another tool recorded, before they are ours, say whose they are.
-  Sql("DROP TABLE noshell_migrations; CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, "
+  Sql("DROP TABLE noshell_migrations; DROP TABLE IF EXISTS goose_db_version; CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, "
       "is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id)); "
       "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (2, true), (3, true)");
   RunResult status = Migrate({"--dir=" + dir.path(), "status"});
@@ -454,7 +528,7 @@ TEST_F(MigrateTest, GooseGoMigrationsAreRefusedByNameThenRecorded) {
   EXPECT_THAT(down.err, HasSubstr("00004_seed_users.go (version 00004) is a Go migration: only goose can revert it"));
 
   // Taking over a goose database whose history holds the Go migration: applied, not missing.
-  Sql("DROP TABLE noshell_migrations; CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, "
+  Sql("DROP TABLE noshell_migrations; DROP TABLE IF EXISTS goose_db_version; CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, "
       "is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id)); "
       "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (2, true), (3, true), (4, true), "
       "(5, true)");
@@ -501,6 +575,7 @@ TEST_F(MigrateTest, BookkeepingSurvivesWhatAFileDoesToItsSession) {
   // A file that opens a block and never commits it: rolled back, on record, as psql would leave it.
   TempDir open;
   WriteFile(open.Join("1_open.sql"), "-- migrate:up transaction:false\nCREATE TABLE x (id int);\nBEGIN;\nCREATE TABLE y (id int);\n");
+  SetUp();  // a fresh database
   Sql("CREATE SCHEMA other");
   RunResult unterminated = Migrate({"--dir=" + open.path(), "--schema=other", "up"});
   EXPECT_EQ(unterminated.exit_code, 5) << unterminated.out << unterminated.err;

@@ -1,10 +1,15 @@
 // migrate/source.cc — reading a folder: walk it, classify each file, build the migrations.
 #include "migrate/source.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <utility>
 
 #define OPENSSL_SUPPRESS_DEPRECATED 1
@@ -16,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "common/errno_status.h"
 #include "common/file.h"
 #include "common/status_macros.h"
 #include "common/text.h"
@@ -41,6 +47,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
     return FileError(path, absl::StrCat("NUL byte at line ", PositionOfByte(*data, nul).line,
                                         ": not a text file, or damaged (everything after it would be lost)"));
   }
+  if (!absl::StartsWith(*data, "\xEF\xBB\xBF") && data->find('\r') == std::string::npos) return *std::move(data);
   return NormalizeSql(*data);
 }
 
@@ -49,10 +56,17 @@ std::vector<Segment> Whole(const std::string& text) { return {Segment{text, 1, f
 // Whether a folder entry is a migration file to read. Entries that look like migrations but
 // cannot be read as one are refused rather than skipped: a ConfigMap with a broken link, or a
 // file saved as .SQL, must not lose a migration without a word.
-absl::StatusOr<bool> IsMigrationCandidate(const fs::directory_entry& entry, absl::string_view name, const std::string& path) {
+// What a folder entry is: the entry itself (a symlink?) and what it leads to.
+struct EntryKind {
+  bool symlink = false;
+  bool directory = false;  // itself, or through the link
+  bool regular = false;    // itself, or through the link
+};
+
+absl::StatusOr<bool> IsMigrationCandidate(const EntryKind& entry, absl::string_view name, const std::string& path) {
   const std::string lower = absl::AsciiStrToLower(name);
   if (auto n = ParseMigrationName(name); n.has_value() && n->kind == NameKind::kGooseGo) {
-    return entry.is_regular_file() || entry.is_symlink();  // goose's Go migrations: in the order, never run
+    return entry.regular || entry.symlink;  // goose's Go migrations: in the order, never run
   }
   if (!absl::EndsWith(lower, ".sql")) {
     for (absl::string_view copy : {".sql~", ".sql.bak", ".sql.orig", ".sql.rej", ".sql.swp", ".sql.tmp", ".sql.old"}) {
@@ -65,12 +79,11 @@ absl::StatusOr<bool> IsMigrationCandidate(const fs::directory_entry& entry, absl
   if (!absl::EndsWith(name, ".sql")) {
     return FileError(path, absl::StrCat("extension \"", name.substr(name.size() - 4), "\": rename it to .sql"));
   }
-  std::error_code ec;
-  if (entry.is_directory(ec)) {
+  if (entry.directory) {
     return FileError(path, "is a directory named like a migration file");
   }
-  if (!entry.is_regular_file(ec)) {
-    return FileError(path, entry.is_symlink(ec) ? "is a symlink to nothing (dangling)" : "is not a regular file");
+  if (!entry.regular) {
+    return FileError(path, entry.symlink ? "is a symlink to nothing (dangling)" : "is not a regular file");
   }
   if (!IsValidUtf8(name)) {
     return FileError(EscapeForTerminal(path), "file name is not valid UTF-8; rename it (it is recorded in the history table)");
@@ -88,31 +101,58 @@ struct Candidate {
   std::string content;  // read while classifying ({version}_{name}.sql), else while building
 };
 
+// Every migration file below `dir` (`depth` folders down), by readdir: a nothing-to-do run reads a
+// folder of hundreds of files, and std::filesystem's iterator cost more than hashing them.
+absl::Status WalkInto(const std::string& dir, int depth, std::vector<Candidate>* files) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir.c_str()), &closedir);
+  if (d == nullptr) return absl::InvalidArgumentError(ErrnoToStatus(errno, dir).message());
+  for (;;) {
+    errno = 0;
+    const dirent* e = readdir(d.get());
+    if (e == nullptr) {
+      if (errno != 0) return absl::InvalidArgumentError(ErrnoToStatus(errno, dir).message());
+      return absl::OkStatus();
+    }
+    std::string name = e->d_name;
+    // Hidden entries are not migrations: ., .., .git, editor files, and the ..data / ..2024_...
+    // folders a Kubernetes ConfigMap volume keeps beside the links to its files (read twice).
+    if (absl::StartsWith(name, ".")) continue;
+    const std::string path = absl::EndsWith(dir, "/") ? dir + name : absl::StrCat(dir, "/", name);
+    EntryKind kind;
+    struct stat st;
+    unsigned char type = e->d_type;
+    if (type == DT_UNKNOWN) type = lstat(path.c_str(), &st) != 0 ? DT_UNKNOWN : S_ISLNK(st.st_mode) ? DT_LNK : S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+    kind.symlink = type == DT_LNK;
+    if (kind.symlink) {
+      if (stat(path.c_str(), &st) == 0) {  // a dangling one is neither
+        kind.directory = S_ISDIR(st.st_mode);
+        kind.regular = S_ISREG(st.st_mode);
+      }
+    } else {
+      kind.directory = type == DT_DIR;
+      kind.regular = type == DT_REG;
+    }
+    NOSHELL_ASSIGN_OR_RETURN(bool is_candidate, IsMigrationCandidate(kind, name, path));
+    if (is_candidate) {
+      Candidate c;
+      c.path = path;
+      c.name = std::move(name);
+      c.in_subfolder = depth > 0;  // only Flyway reads subfolders
+      files->push_back(std::move(c));
+    } else if (kind.directory && !kind.symlink) {
+      NOSHELL_RETURN_IF_ERROR(WalkInto(path, depth + 1, files));
+    }
+  }
+}
+
 // Step 1: every migration file of `dir`, in path order.
 absl::StatusOr<std::vector<Candidate>> Walk(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return absl::NotFoundError(absl::StrCat("migrations folder ", dir, ": not a directory"));
   }
   std::vector<Candidate> files;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) return absl::InvalidArgumentError(absl::StrCat(dir, ": ", ec.message()));
-    std::string name = it->path().filename().string();
-    const std::string path = it->path().string();
-    // Hidden entries are not migrations: .git, editor files, and the ..data / ..2024_... folders a
-    // Kubernetes ConfigMap volume keeps beside the links to its files (which would read twice).
-    if (absl::StartsWith(name, ".")) {
-      if (it->is_directory(ec) && !it->is_symlink(ec)) it.disable_recursion_pending();
-      continue;
-    }
-    NOSHELL_ASSIGN_OR_RETURN(bool is_candidate, IsMigrationCandidate(*it, name, path));
-    if (!is_candidate) continue;
-    Candidate c;
-    c.path = path;
-    c.name = std::move(name);
-    c.in_subfolder = it.depth() > 0;  // only Flyway reads subfolders
-    files.push_back(std::move(c));
-  }
+  NOSHELL_RETURN_IF_ERROR(WalkInto(dir, 0, &files));
   std::sort(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
   return files;
 }
@@ -245,7 +285,10 @@ std::string NormalizeSql(absl::string_view content) {
 }
 
 std::string Checksum(absl::string_view text) {
-  std::string normalized = NormalizeSql(text);
+  // Already normal (the files are, once read): hashed as it is, without a copy.
+  const bool normal = !absl::StartsWith(text, "\xEF\xBB\xBF") && text.find('\r') == absl::string_view::npos;
+  const std::string copy = normal ? std::string() : NormalizeSql(text);
+  const absl::string_view normalized = normal ? text : absl::string_view(copy);
   // The low-level digest: OpenSSL 3's one-shot SHA256() fetches the algorithm from its provider
   // on every call, which cost more than hashing a folder of migrations.
   unsigned char digest[SHA256_DIGEST_LENGTH];

@@ -6,15 +6,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "migrate/mirror.h"
 
 namespace noshell {
 namespace {
 
-// The table each tool keeps its history in.
-std::string HistoryTableOf(absl::string_view tool) {
-  if (tool == "goose") return "goose_db_version";
-  if (tool == "flyway") return "flyway_schema_history";
-  return "schema_migrations";
+// "goose (goose_db_version)": whose history an adopted row comes from.
+std::string RecordedBy(const MigrationSet& set) {
+  return absl::StrCat(FormatName(set.format), " (", ToolMirror::TableOf(set.format), ")");
 }
 
 const Migration* FileFor(const MigrationSet& set, const std::string& version) {
@@ -25,18 +24,18 @@ const Migration* FileFor(const MigrationSet& set, const std::string& version) {
 }
 
 // The row for `version`, described and checksummed by its file when the folder has one.
-HistoryRow Adopted(const MigrationSet& set, const std::string& tool, const std::string& version, const std::string& status,
+HistoryRow Adopted(const MigrationSet& set, const std::string& version, const std::string& status,
                    const std::string& error) {
   HistoryRow h;
   const Migration* m = FileFor(set, version);
   h.version = m != nullptr ? m->version : version;
-  h.description = m != nullptr ? m->description : absl::StrCat("(recorded by ", tool, ")");
+  h.description = m != nullptr ? m->description : absl::StrCat("(recorded by ", FormatName(set.format), ")");
   h.type = "adopted";
   h.checksum = m != nullptr ? m->checksum : "";
   h.status = status;
   h.tx_mode = "transaction";
   h.error = error;
-  h.recorded_by = absl::StrCat(tool, " (", HistoryTableOf(tool), ")");
+  h.recorded_by = RecordedBy(set);
   return h;
 }
 
@@ -48,33 +47,31 @@ absl::StatusOr<bool> TableExists(Database* db, const std::string& name) {
 }  // namespace
 
 std::vector<HistoryRow> AdoptGolangMigrate(const MigrationSet& set, const std::string& version, bool dirty) {
-  const std::string tool = "golang-migrate";
   std::vector<HistoryRow> rows;
   for (const Migration& m : set.migrations) {
     if (m.repeatable) continue;
     const int c = CompareVersions(m.version, version);
-    if (c < 0 || (c == 0 && !dirty)) rows.push_back(Adopted(set, tool, m.version, "applied", ""));
+    if (c < 0 || (c == 0 && !dirty)) rows.push_back(Adopted(set, m.version, "applied", ""));
   }
   if (dirty) {
-    rows.push_back(Adopted(set, tool, version, "failed",
+    rows.push_back(Adopted(set, version, "failed",
                            "golang-migrate left this version dirty: it may or may not have been applied (golang-migrate marks "
                            "it dirty even when PostgreSQL rolled the migration back); check the database"));
   } else if (FileFor(set, version) == nullptr) {
-    rows.push_back(Adopted(set, tool, version, "applied", ""));
+    rows.push_back(Adopted(set, version, "applied", ""));
   }
   return rows;
 }
 
-std::vector<HistoryRow> AdoptVersionList(const MigrationSet& set, const std::string& tool, const std::vector<std::string>& versions) {
+std::vector<HistoryRow> AdoptVersionList(const MigrationSet& set, const std::vector<std::string>& versions) {
   std::vector<HistoryRow> rows;
-  for (const std::string& v : versions) rows.push_back(Adopted(set, tool, v, "applied", ""));
+  for (const std::string& v : versions) rows.push_back(Adopted(set, v, "applied", ""));
   return rows;
 }
 
 std::string FlywayRunChecksum(int32_t flyway_checksum) { return absl::StrCat("flyway:", flyway_checksum); }
 
 std::vector<HistoryRow> AdoptFlyway(const MigrationSet& set, const std::vector<FlywayRow>& flyway) {
-  const std::string tool = "flyway";
   // Flyway's checksum of a run against the file's: equal, or not known on either side, is the same.
   auto same = [](const std::optional<int32_t>& recorded, const Migration& m) {
     return !recorded.has_value() || !m.flyway_checksum.has_value() || *recorded == *m.flyway_checksum;
@@ -86,7 +83,7 @@ std::vector<HistoryRow> AdoptFlyway(const MigrationSet& set, const std::vector<F
   }
   for (const Migration& m : set.migrations) {
     if (!m.repeatable && !baseline.empty() && CompareVersions(m.version, baseline) <= 0) {
-      rows.push_back(Adopted(set, tool, m.version, "applied", ""));
+      rows.push_back(Adopted(set, m.version, "applied", ""));
     }
   }
   std::map<std::string, const FlywayRow*> latest_repeatable;  // by description: the last run counts
@@ -96,7 +93,7 @@ std::vector<HistoryRow> AdoptFlyway(const MigrationSet& set, const std::vector<F
       latest_repeatable[r.description] = &r;
       continue;
     }
-    HistoryRow h = Adopted(set, tool, r.version, r.success ? "applied" : "failed", r.success ? "" : "recorded as failed by Flyway");
+    HistoryRow h = Adopted(set, r.version, r.success ? "applied" : "failed", r.success ? "" : "recorded as failed by Flyway");
     const Migration* m = FileFor(set, r.version);
     if (m != nullptr && !same(r.checksum, *m)) h.checksum = FlywayRunChecksum(*r.checksum);  // edited since: drift
     rows.push_back(std::move(h));
@@ -108,7 +105,7 @@ std::vector<HistoryRow> AdoptFlyway(const MigrationSet& set, const std::vector<F
     const FlywayRow& r = *it->second;
     HistoryRow h{"", m.description, "repeatable", same(r.checksum, m) ? m.checksum : FlywayRunChecksum(*r.checksum),
                  "applied", "transaction"};
-    h.recorded_by = absl::StrCat(tool, " (", HistoryTableOf(tool), ")");
+    h.recorded_by = RecordedBy(set);
     rows.push_back(std::move(h));
   }
   return rows;
@@ -116,9 +113,10 @@ std::vector<HistoryRow> AdoptFlyway(const MigrationSet& set, const std::vector<F
 
 absl::StatusOr<Adoption> ReadOtherToolHistory(Database* db, const MigrationSet& set) {
   Adoption a;
+  a.tool = std::string(FormatName(set.format));
+  a.table = std::string(ToolMirror::TableOf(set.format));
   switch (set.format) {
     case MigrationFormat::kGolangMigrate: {
-      a.tool = "golang-migrate", a.table = "schema_migrations";
       NOSHELL_ASSIGN_OR_RETURN(bool has, TableExists(db, a.table));
       if (!has) break;
       NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r, db->Query("SELECT version::text, dirty::text FROM schema_migrations LIMIT 1"));
@@ -129,8 +127,6 @@ absl::StatusOr<Adoption> ReadOtherToolHistory(Database* db, const MigrationSet& 
     case MigrationFormat::kGoose: {
       // Both keep a list of applied versions; goose appends a row per up and down.
       const bool goose = set.format == MigrationFormat::kGoose;
-      a.tool = goose ? "goose" : "dbmate";
-      a.table = goose ? "goose_db_version" : "schema_migrations";
       NOSHELL_ASSIGN_OR_RETURN(bool has, TableExists(db, a.table));
       if (!has) break;
       NOSHELL_ASSIGN_OR_RETURN(
@@ -140,11 +136,10 @@ absl::StatusOr<Adoption> ReadOtherToolHistory(Database* db, const MigrationSet& 
                           : "SELECT version::text FROM schema_migrations ORDER BY version"));
       std::vector<std::string> versions;
       for (const Row& v : r) versions.push_back(v[0]);
-      a.rows = AdoptVersionList(set, a.tool, versions);
+      a.rows = AdoptVersionList(set, versions);
       break;
     }
     case MigrationFormat::kFlyway: {
-      a.tool = "flyway", a.table = "flyway_schema_history";
       NOSHELL_ASSIGN_OR_RETURN(bool has, TableExists(db, a.table));
       if (!has) break;
       NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> r,

@@ -30,7 +30,7 @@ struct Adoption {
 // part-way, or golang-migrate died in it). Every file up to it is applied; a dirty one is failed.
 std::vector<HistoryRow> AdoptGolangMigrate(const MigrationSet& set, const std::string& version, bool dirty);
 // dbmate and goose keep the applied versions (goose's latest row per version says whether it is).
-std::vector<HistoryRow> AdoptVersionList(const MigrationSet& set, const std::string& tool, const std::vector<std::string>& versions);
+std::vector<HistoryRow> AdoptVersionList(const MigrationSet& set, const std::vector<std::string>& versions);
 // Flyway: one row per run, in installed_rank order. A BASELINE row applies every file up to it.
 // Checksums are compared as Flyway's validate does: a versioned file edited since Flyway applied it
 // is adopted as changed (drift: up refuses, exit 6); a repeatable whose latest run had another

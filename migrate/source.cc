@@ -63,9 +63,11 @@ struct EntryKind {
   bool regular = false;    // itself, or through the link
 };
 
-absl::StatusOr<bool> IsMigrationCandidate(const EntryKind& entry, absl::string_view name, const std::string& path) {
+// `parsed`: what the name says (ParseMigrationName).
+absl::StatusOr<bool> IsMigrationCandidate(const EntryKind& entry, absl::string_view name, const std::optional<MigrationName>& parsed,
+                                          const std::string& path) {
   const std::string lower = absl::AsciiStrToLower(name);
-  if (auto n = ParseMigrationName(name); n.has_value() && n->kind == NameKind::kGooseGo) {
+  if (parsed.has_value() && parsed->kind == NameKind::kGooseGo) {
     return entry.regular || entry.symlink;  // goose's Go migrations: in the order, never run
   }
   if (!absl::EndsWith(lower, ".sql")) {
@@ -96,7 +98,7 @@ struct Candidate {
   std::string path;
   std::string name;
   bool in_subfolder = false;
-  MigrationName parsed;
+  std::optional<MigrationName> parsed;  // what the name says
   MigrationFormat format = MigrationFormat::kGolangMigrate;
   std::string content;  // read while classifying ({version}_{name}.sql), else while building
 };
@@ -132,9 +134,11 @@ absl::Status WalkInto(const std::string& dir, int depth, std::vector<Candidate>*
       kind.directory = type == DT_DIR;
       kind.regular = type == DT_REG;
     }
-    NOSHELL_ASSIGN_OR_RETURN(bool is_candidate, IsMigrationCandidate(kind, name, path));
+    std::optional<MigrationName> parsed = ParseMigrationName(name);
+    NOSHELL_ASSIGN_OR_RETURN(bool is_candidate, IsMigrationCandidate(kind, name, parsed, path));
     if (is_candidate) {
       Candidate c;
+      c.parsed = std::move(parsed);
       c.path = path;
       c.name = std::move(name);
       c.in_subfolder = depth > 0;  // only Flyway reads subfolders
@@ -162,10 +166,8 @@ absl::StatusOr<std::vector<Candidate>> Walk(const std::string& dir) {
 absl::StatusOr<MigrationFormat> Classify(const std::string& dir, std::optional<MigrationFormat> forced, std::vector<Candidate>* files) {
   std::map<MigrationFormat, std::string> seen;  // format -> an example file
   for (Candidate& c : *files) {
-    std::optional<MigrationName> parsed = ParseMigrationName(c.name);
-    if (!parsed.has_value()) return FileError(c.path, absl::StrCat("not a migration file name; want ", kMigrationNamePatterns));
-    c.parsed = *std::move(parsed);
-    switch (c.parsed.kind) {
+    if (!c.parsed.has_value()) return FileError(c.path, absl::StrCat("not a migration file name; want ", kMigrationNamePatterns));
+    switch (c.parsed->kind) {
       case NameKind::kGolangUp:
       case NameKind::kGolangDown:
         c.format = MigrationFormat::kGolangMigrate;
@@ -229,7 +231,7 @@ absl::Status ApplyFlywayConf(const std::string& path, Migration* mig) {
 absl::StatusOr<std::optional<Migration>> BuildOne(Candidate& c, std::map<std::string, std::pair<std::string, std::string>>* downs) {
   Migration mig;
   mig.path = c.path;
-  const MigrationName& n = c.parsed;
+  const MigrationName& n = *c.parsed;  // Classify refused names that say nothing
   if (c.content.empty() && n.kind != NameKind::kGooseGo) {
     NOSHELL_ASSIGN_OR_RETURN(c.content, ReadFile(c.path));
   }

@@ -523,6 +523,8 @@ TEST_F(MigrateTest, GooseGoMigrationsAreRefusedByNameThenRecorded) {
   EXPECT_EQ(rest.exit_code, 0) << rest.out << rest.err;
   EXPECT_THAT(rest.out, HasSubstr("applied 00005 add notes"));
   EXPECT_EQ(Migrate({"--dir=" + dir.path(), "validate"}).exit_code, 0);
+  // goose's own table follows, the repaired Go migration included.
+  EXPECT_EQ(Sql("SELECT string_agg(version_id::text, ' ' ORDER BY id) FROM goose_db_version"), "0 1 2 3 4 5");
   RunResult down = Migrate({"--dir=" + dir.path(), "down", "2"});
   EXPECT_EQ(down.exit_code, 2);
   EXPECT_THAT(down.err, HasSubstr("00004_seed_users.go (version 00004) is a Go migration: only goose can revert it"));
@@ -608,15 +610,18 @@ TEST_F(MigrateTest, DownBaselineRepairAndNew) {
   RunResult baseline = Migrate({"--dir=" + dir.path(), "baseline", "2"});
   EXPECT_EQ(baseline.exit_code, 0) << baseline.out << baseline.err;
   EXPECT_THAT(baseline.out, HasSubstr("baselined 2 b"));
+  EXPECT_EQ(Sql("SELECT version || ':' || dirty FROM schema_migrations"), "2:false");  // golang-migrate's row follows
   RunResult up = Migrate({"--dir=" + dir.path(), "up"});
   EXPECT_EQ(up.exit_code, 0) << up.out << up.err;  // 3 wraps itself in BEGIN/COMMIT: ours replaces it
   EXPECT_EQ(History(), "1:applied:0/0 2:applied:0/0 3:applied:1/1");
 
   WriteFile(dir.Join("4_d.up.sql"), "CREATE INDEX CONCURRENTLY a_id ON a (id);\nCREATE TABLE a (id int);\n");
   EXPECT_EQ(Migrate({"--dir=" + dir.path(), "up"}).exit_code, 5);
+  EXPECT_EQ(Sql("SELECT version || ':' || dirty FROM schema_migrations"), "4:true");
   EXPECT_EQ(Migrate({"--dir=" + dir.path(), "repair", "9", "applied"}).exit_code, 2);
   RunResult repair = Migrate({"--dir=" + dir.path(), "repair", "4", "applied"});
   EXPECT_EQ(repair.exit_code, 0) << repair.out << repair.err;
+  EXPECT_EQ(Sql("SELECT version || ':' || dirty FROM schema_migrations"), "4:false");
   EXPECT_EQ(Migrate({"--dir=" + dir.path(), "up"}).exit_code, 0);
 
   RunResult made = Migrate({"--dir=" + kFixtures + "../../nonexistent-new", "--source-format=dbmate", "new", "Add Orders!"});

@@ -49,7 +49,7 @@ TEST(AdoptTest, GolangMigrateCurrentVersionAndDirty) {
 
 TEST(AdoptTest, VersionListsUseTheFilesVersionSpelling) {
   MigrationSet set = Folder(MigrationFormat::kGoose, {"00001", "00002"});
-  std::vector<HistoryRow> rows = AdoptVersionList(set, "goose", {"1", "2"});
+  std::vector<HistoryRow> rows = AdoptVersionList(set, {"1", "2"});
   EXPECT_THAT(Summary(rows), ::testing::ElementsAre("adopted 00001 applied", "adopted 00002 applied"));
   EXPECT_EQ(rows[1].description, "d00002");
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -80,11 +81,15 @@ absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_byt
     close(fd);
     return absl::InvalidArgumentError(absl::StrCat(context, ": ", KindOf(st.st_mode)));
   }
-  std::string data;
-  if (static_cast<size_t>(st.st_size) <= max_bytes) data.reserve(static_cast<size_t>(st.st_size));
-  char buf[65536];
+  // Read in place, asking for one byte more than the size fstat gave: a read that returns exactly
+  // that size is the end of the file (a regular file's read stops short only at its end), so a
+  // folder of small files costs one read each, not two.
+  const size_t expected = static_cast<size_t>(st.st_size) <= max_bytes ? static_cast<size_t>(st.st_size) : 0;
+  std::string data(expected + 1, '\0');
+  size_t have = 0;
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
+    if (have == data.size()) data.resize(std::min(max_bytes + 1, have + std::max<size_t>(have, 65536)));
+    ssize_t n = read(fd, data.data() + have, data.size() - have);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
@@ -92,13 +97,15 @@ absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_byt
       return ErrnoToStatus(err, context);
     }
     if (n == 0) break;
-    if (data.size() + static_cast<size_t>(n) > max_bytes) {
+    have += static_cast<size_t>(n);
+    if (have > max_bytes) {
       close(fd);
       return absl::InvalidArgumentError(absl::StrCat(context, ": larger than ", max_bytes, " bytes"));
     }
-    data.append(buf, static_cast<size_t>(n));
+    if (have == expected && have < data.size()) break;
   }
   close(fd);
+  data.resize(have);
   return data;
 }
 

@@ -1,4 +1,4 @@
-/* common/pg_buffer.h — the size of libpq's input buffer for a connection (see pg_buffer.c). */
+/* common/pg_buffer.h — what libpq holds for a connection: its input buffer and the result being built (see pg_buffer.c). */
 #ifndef NOSHELL_COMMON_PG_BUFFER_H_
 #define NOSHELL_COMMON_PG_BUFFER_H_
 
@@ -10,8 +10,8 @@
 extern "C" {
 #endif
 
-/* Bytes libpq has allocated (or holds unparsed) for reading from `conn`: what a peer made it
- * reserve. 0 for NULL. */
+/* Bytes libpq has allocated (or holds unparsed) for reading from `conn`, and those of the result
+ * it is building: what a peer made it reserve. 0 for NULL. */
 size_t noshell_pq_buffered_bytes(const PGconn* conn);
 
 #ifdef __cplusplus

@@ -109,7 +109,7 @@ class ConnectCheck : public Check {
   std::unique_ptr<Database> db_;
 };
 
-// Step 1: the folder, read and checked before anything touches the database.
+// Step 1: the folder, read and checked before anything is done in the database.
 absl::StatusOr<MigrationSet> LoadFolder(const MigrateConfig& c, const Env& env) {
   auto set = LoadMigrations(c.dir, c.source_format);
   if (!set.ok()) return absl::InvalidArgumentError(set.status().message());
@@ -155,6 +155,40 @@ absl::StatusOr<std::unique_ptr<Database>> WaitForDatabase(const Target& target, 
   }
   return check.TakeSession();
 }
+
+// Step 3 runs while step 1 does: the login (a network round trip or four, and the server's
+// work) overlaps reading the folder. When the folder turns out wrong, the login is abandoned: its
+// thread keeps its own copy of what it uses, and the process leaves without static destructors
+// (MigrateMain; entrypoint does too when RunMigrate fails).
+std::atomic<bool> g_connect_abandoned{false};
+
+class ConnectInBackground {
+ public:
+  ConnectInBackground(Target target, absl::Duration wait) : state_(std::make_shared<State>(std::move(target))) {
+    thread_ = std::thread([state = state_, wait] { state->session = WaitForDatabase(state->target, wait, Clock::Real()); });
+  }
+  ~ConnectInBackground() {
+    if (!thread_.joinable()) return;
+    g_connect_abandoned.store(true);
+    thread_.detach();
+  }
+  ConnectInBackground(const ConnectInBackground&) = delete;
+  ConnectInBackground& operator=(const ConnectInBackground&) = delete;
+
+  absl::StatusOr<std::unique_ptr<Database>> Session() {
+    thread_.join();
+    return std::move(state_->session);
+  }
+
+ private:
+  struct State {
+    explicit State(Target t) : target(std::move(t)) {}
+    const Target target;
+    absl::StatusOr<std::unique_ptr<Database>> session = absl::UnknownError("not connected");
+  };
+  std::shared_ptr<State> state_;
+  std::thread thread_;
+};
 
 // Step 4: the command.
 absl::Status RunCommand(const MigrateConfig& c, const Target& target, Database* db, MigrationSet set, const MigrateSink& sink) {
@@ -239,9 +273,10 @@ MigrateSink StdoutMigrateSink(OutputFormat format) {
 }
 
 absl::Status RunMigrate(const MigrateConfig& config, const Env& env, const MigrateSink& sink) {
-  NOSHELL_ASSIGN_OR_RETURN(MigrationSet set, LoadFolder(config, env));
   NOSHELL_ASSIGN_OR_RETURN(Target target, DatabaseTarget(config, env));
-  NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, WaitForDatabase(target, config.wait, Clock::Real()));
+  ConnectInBackground connecting(target, config.wait);
+  NOSHELL_ASSIGN_OR_RETURN(MigrationSet set, LoadFolder(config, env));
+  NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, connecting.Session());
   ActiveSession session(db->canceller());
   return RunCommand(config, target, db.get(), std::move(set), sink);
 }
@@ -259,7 +294,13 @@ int MigrateMain(int argc, const char* const* argv, const Env& env) {
   if (absl::Status s = InitLogging("migrate", config->output, config->log_level); !s.ok()) return Fail(s, config->output);
   absl::Status s = config->command == MigrateCommand::kNew ? CreateMigrationFile(*config)
                                                            : RunMigrate(*config, env, StdoutMigrateSink(config->output));
-  return s.ok() ? kMigrateOk : Fail(s, config->output);
+  const int code = s.ok() ? kMigrateOk : Fail(s, config->output);
+  if (g_connect_abandoned.load()) {  // its thread may still use what static destructors destroy
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
+  }
+  return code;
 }
 
 }  // namespace noshell

@@ -32,8 +32,10 @@ using MigrateSink = std::function<void(const MigrateEvent&)>;
 // Writes each event to stdout as a line of text or of JSON, scrubbed of secrets.
 MigrateSink StdoutMigrateSink(OutputFormat format);
 
-// Runs `config.command` (not kNew): reads and checks the folder, waits for the database (at most
-// `config.wait`), runs the command. Touches neither logging nor signal dispositions, so entrypoint
+// Runs `config.command` (not kNew): reads and checks the folder while it waits for the database
+// (at most `config.wait`, on a thread of its own), runs the command. When the folder is wrong it
+// returns at once and leaves that thread behind: a caller that gets an error leaves with _Exit
+// (MigrateMain and entrypoint do). Touches neither logging nor signal dispositions, so entrypoint
 // runs it in-process; status codes as migrator.h says, turned into exit codes by MigrateExitCodeFor.
 absl::Status RunMigrate(const MigrateConfig& config, const Env& env, const MigrateSink& sink);
 

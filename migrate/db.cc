@@ -1,9 +1,16 @@
 // migrate/db.cc — see db.h.
 #include "migrate/db.h"
 
+#include <poll.h>
+
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/ascii.h"
+#include "common/net.h"
+#include "common/pg_buffer.h"
 #include "common/redact.h"
 #include "common/status_macros.h"
 #include "spdlog/spdlog.h"
@@ -95,11 +102,10 @@ absl::Status Database::Fail(PGresult* res, absl::string_view what) {
                                          last_error_.sqlstate.empty() ? "" : absl::StrCat(" (SQLSTATE ", last_error_.sqlstate, ")")));
 }
 
-absl::StatusOr<Database::ResultPtr> Database::Collect(const std::function<absl::Status(const PGresult*)>& on_row,
-                                                     const std::string* copy_data, bool* copy_refused) {
+absl::StatusOr<Database::ResultPtr> Database::Collect(size_t max_bytes, const std::string* copy_data, bool* copy_refused) {
   ResultPtr keep(nullptr, &PQclear);
   for (;;) {
-    absl::Status waited = PgAwaitResult(conn_.get(), absl::InfiniteFuture(), kMaxReplyBytes, "from the server");
+    absl::Status waited = PgAwaitResult(conn_.get(), absl::InfiniteFuture(), max_bytes, "from the server");
     if (!waited.ok()) {
       last_error_ = SqlError();
       last_error_.message = Redactor::Global().Scrub(waited.message());
@@ -111,7 +117,6 @@ absl::StatusOr<Database::ResultPtr> Database::Collect(const std::function<absl::
     ResultPtr res(r, &PQclear);
     switch (PQresultStatus(r)) {
       case PGRES_SINGLE_TUPLE:
-        if (on_row != nullptr) NOSHELL_RETURN_IF_ERROR(on_row(r));
         continue;
       case PGRES_COPY_IN:
         if (copy_data != nullptr) {
@@ -138,7 +143,7 @@ absl::StatusOr<Database::ResultPtr> Database::Collect(const std::function<absl::
   return keep;
 }
 
-absl::Status Database::Send(const std::string& sql, const std::vector<std::string>* params) {
+absl::Status Database::Send(const std::string& sql, const std::vector<std::string>* params, bool single_row) {
   canceller_->AwaitDelivered(kCancelDelivery);
   int sent = 0;
   if (params == nullptr) {
@@ -150,16 +155,15 @@ absl::Status Database::Send(const std::string& sql, const std::vector<std::strin
                              nullptr, 0);
   }
   if (sent != 1) return Fail(nullptr, "statement not sent");
-  // Rows one at a time: they are dropped (a migration's SELECT) or counted against the cap (our
-  // own queries), so no reply is ever held whole in memory.
-  PQsetSingleRowMode(conn_.get());
+  // A migration's SELECT: rows one at a time, dropped, so no reply is ever held whole in memory.
+  if (single_row) PQsetSingleRowMode(conn_.get());
   return absl::OkStatus();
 }
 
 absl::Status Database::Exec(const std::string& sql) {
-  NOSHELL_RETURN_IF_ERROR(Send(sql, nullptr));
+  NOSHELL_RETURN_IF_ERROR(Send(sql, nullptr, /*single_row=*/true));
   bool copy_refused = false;
-  NOSHELL_ASSIGN_OR_RETURN(ResultPtr res, Collect(nullptr, nullptr, &copy_refused));
+  NOSHELL_ASSIGN_OR_RETURN(ResultPtr res, Collect(kMaxReplyBytes, nullptr, &copy_refused));
   ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_EMPTY_QUERY;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
     if (copy_refused) return absl::AbortedError("COPY FROM stdin cannot run from a whole-file statement");
@@ -169,33 +173,130 @@ absl::Status Database::Exec(const std::string& sql) {
 }
 
 absl::StatusOr<std::vector<Row>> Database::Query(const std::string& sql, const std::vector<std::string>& params) {
-  NOSHELL_RETURN_IF_ERROR(Send(sql, &params));
-  std::vector<Row> rows;
-  size_t bytes = 0;
-  auto on_row = [&](const PGresult* r) -> absl::Status {
-    Row row;
-    for (int c = 0; c < PQnfields(r); ++c) {
-      bytes += static_cast<size_t>(PQgetlength(r, 0, c));
-      row.emplace_back(PQgetvalue(r, 0, c));
-    }
-    if (bytes > kMaxQueryBytes) {
-      last_error_ = SqlError();
-      last_error_.message = absl::StrCat("reply larger than ", kMaxQueryBytes >> 20, " MiB");
-      return absl::AbortedError(absl::StrCat("query failed: ", last_error_.message));
-    }
-    rows.push_back(std::move(row));
-    return absl::OkStatus();
-  };
-  NOSHELL_ASSIGN_OR_RETURN(ResultPtr res, Collect(on_row, nullptr, nullptr));
+  // One result, not one per row (single-row mode builds a PGresult for each): the cap holds it.
+  NOSHELL_RETURN_IF_ERROR(Send(sql, &params, /*single_row=*/false));
+  NOSHELL_ASSIGN_OR_RETURN(ResultPtr res, Collect(kMaxQueryBytes, nullptr, nullptr));
   ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Fail(res.get(), "query failed");
+  const int n = PQntuples(res.get()), fields = PQnfields(res.get());
+  std::vector<Row> rows(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    Row& row = rows[static_cast<size_t>(i)];
+    row.reserve(static_cast<size_t>(fields));
+    for (int c = 0; c < fields; ++c) row.emplace_back(PQgetvalue(res.get(), i, c), static_cast<size_t>(PQgetlength(res.get(), i, c)));
+  }
   return rows;
+}
+
+absl::StatusOr<std::vector<Row>> Database::CopyOut(const std::string& sql) {
+  NOSHELL_RETURN_IF_ERROR(Send(sql, nullptr, /*single_row=*/false));
+  auto lost = [this](absl::string_view why) {
+    last_error_ = SqlError();
+    last_error_.message = Redactor::Global().Scrub(std::string(why));
+    return absl::AbortedError(absl::StrCat("query failed: ", last_error_.message));  // this session is done
+  };
+  if (absl::Status s = PgAwaitResult(conn_.get(), absl::InfiniteFuture(), kMaxQueryBytes, "from the server"); !s.ok()) {
+    return lost(s.message());
+  }
+  ResultPtr started(PQgetResult(conn_.get()), &PQclear);
+  if (started == nullptr || PQresultStatus(started.get()) != PGRES_COPY_OUT) {
+    NOSHELL_ASSIGN_OR_RETURN(ResultPtr rest, Collect(kMaxReplyBytes, nullptr, nullptr));
+    return Fail(started != nullptr ? started.get() : rest.get(), "query failed");
+  }
+  std::vector<Row> rows;
+  size_t bytes = 0;
+  size_t columns = 0;
+  for (;;) {
+    char* buf = nullptr;
+    const int n = PQgetCopyData(conn_.get(), &buf, /*async=*/1);
+    if (n > 0) {
+      std::unique_ptr<char, decltype(&PQfreemem)> line(buf, &PQfreemem);
+      bytes += static_cast<size_t>(n);
+      if (bytes > kMaxQueryBytes) return lost(absl::StrCat("reply larger than ", kMaxQueryBytes >> 20, " MiB"));
+      if (columns == 0) columns = static_cast<size_t>(PQnfields(started.get()));
+      absl::string_view text(buf, static_cast<size_t>(n));
+      absl::ConsumeSuffix(&text, "\n");
+      absl::StatusOr<Row> row = ParseCopyTextRow(text, columns);
+      if (!row.ok()) return lost(absl::StrCat("COPY row ", rows.size() + 1, ": ", row.status().message()));
+      rows.push_back(*std::move(row));
+      continue;
+    }
+    if (n == 0) {  // nothing complete buffered: read more, under the same cap as any reply
+      if (absl::Status s = WaitFd(PQsocket(conn_.get()), POLLIN, absl::InfiniteFuture(), "from the server"); !s.ok()) {
+        return lost(s.message());
+      }
+      if (PQconsumeInput(conn_.get()) != 1) return Fail(nullptr, "query failed");
+      if (noshell_pq_buffered_bytes(conn_.get()) > kMaxQueryBytes) {
+        return lost(absl::StrCat("reply larger than ", kMaxQueryBytes >> 20, " MiB"));
+      }
+      continue;
+    }
+    break;  // -1: the end of the data; -2: an error, which the result below says
+  }
+  NOSHELL_ASSIGN_OR_RETURN(ResultPtr res, Collect(kMaxReplyBytes, nullptr, nullptr));
+  if (res == nullptr || PQresultStatus(res.get()) != PGRES_COMMAND_OK) return Fail(res.get(), "query failed");
+  return rows;
+}
+
+absl::StatusOr<Row> ParseCopyTextRow(absl::string_view line, size_t columns) {
+  Row row;
+  row.reserve(columns);
+  std::string field;
+  bool null = false;
+  auto hex = [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)) ? c - '0' : (absl::ascii_tolower(static_cast<unsigned char>(c)) - 'a' + 10); };
+  for (size_t i = 0;; ++i) {
+    if (i == line.size() || line[i] == '\t') {
+      row.push_back(null ? std::string() : std::move(field));
+      field.clear();
+      null = false;
+      if (i == line.size()) break;
+      continue;
+    }
+    if (line[i] != '\\') {
+      field.push_back(line[i]);
+      continue;
+    }
+    if (++i == line.size()) return absl::InvalidArgumentError("ends with a lone backslash");
+    const char c = line[i];
+    switch (c) {
+      case 'N':
+        null = true;
+        break;
+      case 'b': field.push_back('\b'); break;
+      case 'f': field.push_back('\f'); break;
+      case 'n': field.push_back('\n'); break;
+      case 'r': field.push_back('\r'); break;
+      case 't': field.push_back('\t'); break;
+      case 'v': field.push_back('\v'); break;
+      case 'x':
+        if (i + 1 < line.size() && absl::ascii_isxdigit(static_cast<unsigned char>(line[i + 1]))) {
+          int v = hex(line[++i]);
+          if (i + 1 < line.size() && absl::ascii_isxdigit(static_cast<unsigned char>(line[i + 1]))) v = v * 16 + hex(line[++i]);
+          field.push_back(static_cast<char>(v));
+        } else {
+          field.push_back('x');
+        }
+        break;
+      default:
+        if (c >= '0' && c <= '7') {
+          int v = c - '0';
+          for (int k = 0; k < 2 && i + 1 < line.size() && line[i + 1] >= '0' && line[i + 1] <= '7'; ++k) v = v * 8 + (line[++i] - '0');
+          field.push_back(static_cast<char>(v & 0xFF));
+        } else {
+          field.push_back(c);  // \\, and a backslashed delimiter or any other character: itself
+        }
+    }
+  }
+  if (row.size() != columns) {
+    return absl::InvalidArgumentError(absl::StrCat(row.size(), " columns, not ", columns));
+  }
+  return row;
 }
 
 absl::Status Database::Run(const Statement& statement) {
   if (!statement.copy_data.has_value()) return Exec(statement.sql);
-  NOSHELL_RETURN_IF_ERROR(Send(statement.sql, nullptr));
-  NOSHELL_ASSIGN_OR_RETURN(ResultPtr res, Collect(nullptr, &*statement.copy_data, nullptr));
+  NOSHELL_RETURN_IF_ERROR(Send(statement.sql, nullptr, /*single_row=*/true));
+  NOSHELL_ASSIGN_OR_RETURN(ResultPtr res, Collect(kMaxReplyBytes, &*statement.copy_data, nullptr));
   ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK) return Fail(res.get(), "COPY failed");
   return absl::OkStatus();

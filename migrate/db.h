@@ -65,7 +65,10 @@ class Database {
   // `last_error()`; connection loss is kUnavailable; a reply over 64 MiB is kAborted. Rows that
   // statements return are read one at a time and dropped.
   absl::Status Exec(const std::string& sql);
-  // One statement with $1.. text parameters; returns all rows.
+  // COPY ... TO STDOUT (text format); returns its rows (at most 16 MiB of them), NULL as "". A
+  // table's COPY needs no planner: in a new session it costs the server half what a SELECT does.
+  absl::StatusOr<std::vector<Row>> CopyOut(const std::string& sql);
+  // One statement with $1.. text parameters; returns all rows (at most 16 MiB of them).
   absl::StatusOr<std::vector<Row>> Query(const std::string& sql, const std::vector<std::string>& params = {});
   // A split statement: COPY FROM stdin sends its data.
   absl::Status Run(const Statement& statement);
@@ -89,17 +92,22 @@ class Database {
 
   explicit Database(PgConnPtr conn);
   absl::Status Fail(PGresult* res, absl::string_view what);
-  // Sends `sql` (with `params` when given) in single-row mode.
-  absl::Status Send(const std::string& sql, const std::vector<std::string>* params);
-  // Waits for the results of what was sent: the first error, else the last result. Rows go to
-  // `on_row`, or are dropped; COPY FROM stdin gets `copy_data` (or is refused, `*copy_refused`).
-  absl::StatusOr<ResultPtr> Collect(const std::function<absl::Status(const PGresult*)>& on_row, const std::string* copy_data,
-                                    bool* copy_refused);
+  // Sends `sql` (with `params` when given). In single-row mode, the rows a migration's statements
+  // return are read one at a time and dropped; otherwise (our own queries) they are kept in one
+  // result, under `Collect`'s cap.
+  absl::Status Send(const std::string& sql, const std::vector<std::string>* params, bool single_row);
+  // Waits for the results of what was sent: the first error, else the last result, which may hold
+  // at most `max_bytes`. COPY FROM stdin gets `copy_data` (or is refused, `*copy_refused`).
+  absl::StatusOr<ResultPtr> Collect(size_t max_bytes, const std::string* copy_data, bool* copy_refused);
 
   PgConnPtr conn_;
   SqlError last_error_;
   std::shared_ptr<Canceller> canceller_;
 };
+
+// One line of COPY's text format, its '\n' removed: the columns split at tabs and unescaped (\N,
+// NULL, reads as ""). kInvalidArgument when it has not `columns` columns.
+absl::StatusOr<Row> ParseCopyTextRow(absl::string_view line, size_t columns);
 
 // Quotes an identifier ("my schema" -> "\"my schema\"").
 std::string QuoteIdent(absl::string_view name);

@@ -2,6 +2,7 @@
 #include "migrate/formats.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -23,66 +24,69 @@ bool IsMarker(absl::string_view line, absl::string_view marker, absl::string_vie
   return true;
 }
 
-std::vector<absl::string_view> Lines(absl::string_view content) {
-  // Keeps the '\n' on each line so segments reproduce the file exactly.
-  std::vector<absl::string_view> lines;
-  size_t pos = 0;
-  while (pos < content.size()) {
-    size_t eol = content.find('\n', pos);
-    size_t end = eol == absl::string_view::npos ? content.size() : eol + 1;
-    lines.push_back(content.substr(pos, end - pos));
-    pos = end;
-  }
-  return lines;
+// The next line of `*rest`, with its '\n' (segments reproduce the file exactly); consumed.
+absl::string_view NextLine(absl::string_view* rest) {
+  const size_t eol = rest->find('\n');
+  const size_t end = eol == absl::string_view::npos ? rest->size() : eol + 1;
+  absl::string_view line = rest->substr(0, end);
+  rest->remove_prefix(end);
+  return line;
 }
 
 }  // namespace
 
 absl::StatusOr<ParsedFile> ParseDbmate(absl::string_view content) {
+  // Each section is one run of lines: kept as offsets, copied once at the end.
   ParsedFile f;
-  std::vector<absl::string_view> lines = Lines(content);
   enum { kNone, kUp, kDown } section = kNone;
-  std::string up, down;
+  size_t up_begin = 0, up_end = 0, down_begin = 0, down_end = 0;
   int up_line = 0, down_line = 0;
   bool seen_up = false, seen_down = false;
-  for (size_t i = 0; i < lines.size(); ++i) {
+  absl::string_view rest = content;
+  for (int lineno = 1; !rest.empty(); ++lineno) {
+    const size_t at = content.size() - rest.size();
+    const absl::string_view line = NextLine(&rest);
+    const size_t end = at + line.size();
     absl::string_view opts;
-    if (IsMarker(lines[i], "migrate:up", &opts)) {
-      if (seen_up) return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": a second -- migrate:up"));
+    if (IsMarker(line, "migrate:up", &opts)) {
+      if (seen_up) return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": a second -- migrate:up"));
       seen_up = true;
       section = kUp;
-      up_line = static_cast<int>(i) + 2;
+      up_line = lineno + 1;
+      up_begin = up_end = end;
       for (absl::string_view opt : absl::StrSplit(opts, ' ', absl::SkipEmpty())) {
         if (opt == "transaction:false") f.no_transaction = true;
         else if (opt != "transaction:true") {
-          return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": unknown dbmate option \"", opt, "\""));
+          return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": unknown dbmate option \"", opt, "\""));
         }
       }
       continue;
     }
-    if (IsMarker(lines[i], "migrate:down", &opts)) {
-      if (seen_down) return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": a second -- migrate:down"));
+    if (IsMarker(line, "migrate:down", &opts)) {
+      if (seen_down) return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": a second -- migrate:down"));
       seen_down = true;
       section = kDown;
-      down_line = static_cast<int>(i) + 2;
+      down_line = lineno + 1;
+      down_begin = down_end = end;
       continue;
     }
-    if (section == kUp) up.append(lines[i].data(), lines[i].size());
-    if (section == kDown) down.append(lines[i].data(), lines[i].size());
-    if (section == kNone && !absl::StripAsciiWhitespace(lines[i]).empty() &&
-        !absl::StartsWith(absl::StripLeadingAsciiWhitespace(lines[i]), "--")) {
-      return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": SQL before -- migrate:up"));
+    if (section == kUp) up_end = end;
+    if (section == kDown) down_end = end;
+    if (section == kNone && !absl::StripAsciiWhitespace(line).empty() &&
+        !absl::StartsWith(absl::StripLeadingAsciiWhitespace(line), "--")) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": SQL before -- migrate:up"));
     }
   }
   if (!seen_up) return absl::InvalidArgumentError("no -- migrate:up section (dbmate format)");
-  f.up = {Segment{up, up_line, false}};
-  if (seen_down) f.down = std::vector<Segment>{Segment{down, down_line, false}};
+  f.up.push_back(Segment{std::string(content.substr(up_begin, up_end - up_begin)), up_line, false});
+  if (seen_down) {
+    f.down.emplace().push_back(Segment{std::string(content.substr(down_begin, down_end - down_begin)), down_line, false});
+  }
   return f;
 }
 
 absl::StatusOr<ParsedFile> ParseGoose(absl::string_view content) {
   ParsedFile f;
-  std::vector<absl::string_view> lines = Lines(content);
   enum { kNone, kUp, kDown } section = kNone;
   std::vector<Segment> up, down;
   bool in_block = false;
@@ -98,10 +102,11 @@ absl::StatusOr<ParsedFile> ParseGoose(absl::string_view content) {
     }
     segs->back().text.append(line.data(), line.size());
   };
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const int lineno = static_cast<int>(i) + 1;
+  absl::string_view remaining = content;
+  for (int lineno = 1; !remaining.empty(); ++lineno) {
+    const absl::string_view line = NextLine(&remaining);
     absl::string_view rest;
-    if (IsMarker(lines[i], "+goose", &rest)) {
+    if (IsMarker(line, "+goose", &rest)) {
       std::string what = absl::AsciiStrToLower(rest);
       if (what == "up" || what == "down") {
         if (in_block) return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": +goose ", rest, " inside a StatementBegin block"));
@@ -130,25 +135,26 @@ absl::StatusOr<ParsedFile> ParseGoose(absl::string_view content) {
       continue;
     }
     if (section == kNone) {
-      if (!absl::StripAsciiWhitespace(lines[i]).empty() && !absl::StartsWith(absl::StripLeadingAsciiWhitespace(lines[i]), "--")) {
+      if (!absl::StripAsciiWhitespace(line).empty() && !absl::StartsWith(absl::StripLeadingAsciiWhitespace(line), "--")) {
         return absl::InvalidArgumentError(absl::StrCat("line ", lineno, ": SQL before -- +goose Up"));
       }
       continue;
     }
-    append(lines[i], lineno, in_block);
+    append(line, lineno, in_block);
   }
   if (in_block) return absl::InvalidArgumentError("+goose StatementBegin without StatementEnd");
   if (!seen_up) return absl::InvalidArgumentError("no -- +goose Up annotation (goose format)");
-  f.up = up.empty() ? std::vector<Segment>{Segment{"", 1, false}} : up;
+  f.up = up.empty() ? std::vector<Segment>{Segment{"", 1, false}} : std::move(up);
   // A file without "-- +goose Down" has an empty down for goose: rolling back through it only
   // removes its version from the history.
-  f.down = down;
+  f.down = std::move(down);
   return f;
 }
 
 absl::StatusOr<std::optional<MigrationFormat>> DetectNumberedFormat(absl::string_view content) {
   bool goose = false, dbmate = false;
-  for (absl::string_view line : Lines(content)) {
+  for (absl::string_view rest = content; !rest.empty();) {
+    const absl::string_view line = NextLine(&rest);
     goose |= IsMarker(line, "+goose", nullptr);
     dbmate |= IsMarker(line, "migrate:up", nullptr);
   }

@@ -23,6 +23,10 @@
 
 namespace noshell {
 
+// A timestamptz as the server wrote it, to the second: "2026-11-30 03:24:00.123456+00" (DateStyle
+// ISO, the default) -> "2026-11-30 03:24:00". Other DateStyles are kept as the server wrote them.
+std::string ToTheSecond(std::string timestamp);
+
 class HistoryStore {
  public:
   HistoryStore(Database* db, std::string schema, std::string table);

@@ -29,12 +29,11 @@ struct Migration {
   std::string description;  // "create users"
   bool repeatable = false;  // Flyway R__ files: re-applied when their checksum changes
   std::string path;         // the file (for golang-migrate: the .up.sql file)
-  std::string up_sql;                           // the up part as one text (normalized)
-  std::vector<Segment> up;                      // the same, as segments to split
+  std::vector<Segment> up;                      // the up part (normalized), as segments to split
   std::optional<std::vector<Segment>> down;     // nullopt when the file gives no down part
   TxMode tx_mode = TxMode::kTransaction;
   bool tx_mode_declared = false;  // opted out by the file (or its Flyway .conf), not detected
-  std::string checksum;           // hex SHA-256 of up_sql with CRLF -> LF and no BOM
+  std::string checksum;           // hex SHA-256 of the up part as one text (CRLF -> LF, no BOM)
   std::optional<int32_t> flyway_checksum;  // Flyway folders: Flyway's own checksum of the file
   // A goose migration written in Go: it is in the folder's order and history, but only goose can
   // run it (plan.h: up refuses while one is pending; `repair VERSION applied` records it as run).

@@ -52,7 +52,7 @@ absl::Status ExpandPlaceholders(MigrationSet* set, const Env& env) {
   for (Migration& m : set->migrations) {
     NOSHELL_RETURN_IF_ERROR(ExpandSegments(&m.up, m.path, env));
     if (m.down.has_value()) NOSHELL_RETURN_IF_ERROR(ExpandSegments(&*m.down, m.path, env));
-    m.up_sql = JoinSegments(m.up);  // what is sent; m.checksum stays that of the file
+    // m.checksum stays that of the file.
   }
   return absl::OkStatus();
 }

@@ -171,7 +171,7 @@ absl::StatusOr<Prepared> Prepare(const Migration& m, Direction direction) {
   const bool down = direction == Direction::kDown;
   const std::vector<Segment>& segments = down ? *m.down : m.up;
   Prepared p;
-  p.whole_sql = down ? JoinSegments(segments) : m.up_sql;
+  p.whole_sql = JoinSegments(segments);
   p.first_line = segments.empty() ? 1 : segments[0].first_line;
   absl::StatusOr<std::vector<Statement>> split = SplitSegments(segments);
   // What can never run (COPY data without its end, COPY TO stdout) is refused whatever the mode;

@@ -51,7 +51,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return NormalizeSql(*data);
 }
 
-std::vector<Segment> Whole(const std::string& text) { return {Segment{text, 1, false}}; }
 
 // Whether a folder entry is a migration file to read. Entries that look like migrations but
 // cannot be read as one are refused rather than skipped: a ConfigMap with a broken link, or a
@@ -66,13 +65,12 @@ struct EntryKind {
 // `parsed`: what the name says (ParseMigrationName).
 absl::StatusOr<bool> IsMigrationCandidate(const EntryKind& entry, absl::string_view name, const std::optional<MigrationName>& parsed,
                                           const std::string& path) {
-  const std::string lower = absl::AsciiStrToLower(name);
   if (parsed.has_value() && parsed->kind == NameKind::kGooseGo) {
     return entry.regular || entry.symlink;  // goose's Go migrations: in the order, never run
   }
-  if (!absl::EndsWith(lower, ".sql")) {
+  if (!absl::EndsWithIgnoreCase(name, ".sql")) {
     for (absl::string_view copy : {".sql~", ".sql.bak", ".sql.orig", ".sql.rej", ".sql.swp", ".sql.tmp", ".sql.old"}) {
-      if (absl::EndsWith(lower, copy)) {
+      if (absl::EndsWithIgnoreCase(name, copy)) {
         return FileError(path, "looks like an editor's or merge tool's copy of a migration; remove it from the folder");
       }
     }
@@ -254,18 +252,18 @@ absl::StatusOr<std::optional<Migration>> BuildOne(Candidate& c, std::map<std::st
     case NameKind::kFlywayRepeatable:
       mig.version = n.version;
       mig.repeatable = n.kind == NameKind::kFlywayRepeatable;
-      mig.up = Whole(c.content);
       if (c.format == MigrationFormat::kFlyway) {
         NOSHELL_RETURN_IF_ERROR(ApplyFlywayConf(c.path, &mig));
         mig.flyway_checksum = FlywayChecksum(c.content);  // of the file as written (placeholders come later)
       }
+      mig.up.push_back(Segment{std::move(c.content), 1, false});
       break;
     case NameKind::kNumbered: {
       absl::StatusOr<ParsedFile> parsed = c.format == MigrationFormat::kDbmate ? ParseDbmate(c.content) : ParseGoose(c.content);
       if (!parsed.ok()) return FileError(c.path, parsed.status().message());
       mig.version = n.version;
-      mig.up = parsed->up;
-      mig.down = parsed->down;
+      mig.up = std::move(parsed->up);
+      mig.down = std::move(parsed->down);
       if (parsed->no_transaction) {
         mig.tx_mode = TxMode::kNoTransaction;
         mig.tx_mode_declared = true;
@@ -274,8 +272,7 @@ absl::StatusOr<std::optional<Migration>> BuildOne(Candidate& c, std::map<std::st
     }
   }
   mig.description = DescriptionFromTitle(n.title);
-  mig.up_sql = JoinSegments(mig.up);
-  mig.checksum = Checksum(mig.up_sql);
+  mig.checksum = Checksum(mig.up);
   return mig;
 }
 
@@ -286,19 +283,40 @@ std::string NormalizeSql(absl::string_view content) {
   return absl::StrReplaceAll(content, {{"\r\n", "\n"}});
 }
 
-std::string Checksum(absl::string_view text) {
-  // Already normal (the files are, once read): hashed as it is, without a copy.
-  const bool normal = !absl::StartsWith(text, "\xEF\xBB\xBF") && text.find('\r') == absl::string_view::npos;
-  const std::string copy = normal ? std::string() : NormalizeSql(text);
-  const absl::string_view normalized = normal ? text : absl::string_view(copy);
+namespace {
+
+std::string HexSha256(const std::vector<absl::string_view>& parts) {
   // The low-level digest: OpenSSL 3's one-shot SHA256() fetches the algorithm from its provider
   // on every call, which cost more than hashing a folder of migrations.
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256_CTX ctx;
   SHA256_Init(&ctx);
-  SHA256_Update(&ctx, normalized.data(), normalized.size());
+  for (absl::string_view p : parts) SHA256_Update(&ctx, p.data(), p.size());
   SHA256_Final(digest, &ctx);
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+}
+
+bool IsNormal(absl::string_view text) {
+  return !absl::StartsWith(text, "\xEF\xBB\xBF") && text.find('\r') == absl::string_view::npos;
+}
+
+}  // namespace
+
+std::string Checksum(absl::string_view text) {
+  if (IsNormal(text)) return HexSha256({text});  // the files are, once read: hashed without a copy
+  return HexSha256({NormalizeSql(text)});
+}
+
+std::string Checksum(const std::vector<Segment>& segments) {
+  // The checksum of their join, without joining them when it is already normal.
+  std::vector<absl::string_view> parts;
+  parts.reserve(segments.size());
+  bool normal = true;
+  for (const Segment& s : segments) {
+    normal &= parts.empty() ? IsNormal(s.text) : s.text.find('\r') == std::string::npos;
+    if (!s.text.empty()) parts.push_back(s.text);
+  }
+  return normal ? HexSha256(parts) : Checksum(JoinSegments(segments));
 }
 
 absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optional<MigrationFormat> forced) {
@@ -307,6 +325,7 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
   set.dir = dir;
   NOSHELL_ASSIGN_OR_RETURN(set.format, Classify(dir, forced, &files));
   std::vector<Migration> versioned;  // sorted by version below
+  versioned.reserve(files.size());
   std::map<std::string, Migration> repeatable;
   std::map<std::string, std::pair<std::string, std::string>> down_files;  // version -> (path, sql)
   for (Candidate& c : files) {
@@ -322,9 +341,12 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
       versioned.push_back(*std::move(mig));
     }
   }
-  // Sorted once (std::map with a version comparator cost more than the rest of a nothing-to-do run).
-  std::sort(versioned.begin(), versioned.end(),
-            [](const Migration& a, const Migration& b) { return CompareVersions(a.version, b.version) < 0; });
+  // Sorted once (std::map with a version comparator cost more than the rest of a nothing-to-do run),
+  // and only when the names' order is not already the versions' (it is, for most folders).
+  auto by_version = [](const Migration& a, const Migration& b) { return CompareVersions(a.version, b.version) < 0; };
+  if (!std::is_sorted(versioned.begin(), versioned.end(), by_version)) {
+    std::sort(versioned.begin(), versioned.end(), by_version);
+  }
   for (size_t i = 1; i < versioned.size(); ++i) {
     if (CompareVersions(versioned[i - 1].version, versioned[i].version) == 0) {
       const auto [first, second] = std::minmax(versioned[i - 1].path, versioned[i].path);
@@ -339,9 +361,9 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
   for (auto& [version, down] : down_files) {
     Migration* up = find_version(version);
     if (up == nullptr) return FileError(down.first, absl::StrCat("no up migration for version ", version));
-    up->down = Whole(down.second);
+    up->down = std::vector<Segment>{Segment{std::move(down.second), 1, false}};
   }
-  for (Migration& mig : versioned) set.migrations.push_back(std::move(mig));
+  set.migrations = std::move(versioned);
   for (auto& [d, mig] : repeatable) set.migrations.push_back(std::move(mig));
   return set;
 }

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -21,6 +22,8 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
 std::string NormalizeSql(absl::string_view content);
 // Hex SHA-256 of NormalizeSql(text).
 std::string Checksum(absl::string_view text);
+// The checksum of the segments' join (a migration's up part): that of JoinSegments(segments).
+std::string Checksum(const std::vector<Segment>& segments);
 
 }  // namespace noshell
 

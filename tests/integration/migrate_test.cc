@@ -139,6 +139,38 @@ TEST_F(MigrateTest, NonTransactionalFailureIsRecordedAndBlocksLaterRuns) {
   EXPECT_THAT(status.out, HasSubstr("failed 20240101000000 steps (1 of 3 statements: statement 2 of 3"));
 }
 
+// The login runs while the folder is read. A wrong folder ends the run at once, with its own
+// error, even when the login hangs (a server that never answers) or cannot succeed.
+TEST_F(MigrateTest, AFolderErrorDoesNotWaitForTheLogin) {
+  BlackHole silent;
+  TempDir dir;
+  WriteFile(dir.Join("1_a.up.sql"), "CREATE TABLE a (id int);\n");
+  WriteFile(dir.Join("1_b.up.sql"), "CREATE TABLE b (id int);\n");
+  for (const std::string& url : {absl::StrCat("postgres://app:pw@127.0.0.1:", silent.port(), "/app?sslmode=disable"),
+                                 absl::StrCat("postgres://app:pw@127.0.0.1:", FreePort(), "/app?sslmode=disable")}) {
+    RunResult r = Migrate({"--dir=" + dir.path(), "--wait=30s", "up"}, {{"DATABASE_URL", url}});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_THAT(r.err, HasSubstr("version 1 is also used by " + dir.Join("1_a.up.sql")));
+    EXPECT_THAT(r.err, Not(HasSubstr("waiting")));
+    EXPECT_LT(r.elapsed, absl::Seconds(3)) << url;
+  }
+}
+
+// The history is read with COPY's text format: tabs, newlines and backslashes in what it holds come
+// back exactly as stored.
+TEST_F(MigrateTest, HistoryTextComesBackExactly) {
+  TempDir dir;
+  WriteFile(dir.Join("20240101000001_back\\slash.sql"), "-- migrate:up\nSELECT 1;\n");
+  WriteFile(dir.Join("20240101000002_raise.sql"),
+            "-- migrate:up transaction:false\nDO $$BEGIN RAISE EXCEPTION E'one\\ntwo\\tthree \\\\ four'; END$$;\n");
+  EXPECT_EQ(Migrate({"--dir=" + dir.path(), "up"}).exit_code, 5);
+  EXPECT_EQ(Sql("SELECT description FROM noshell_migrations WHERE version = '20240101000001'"), "back\\slash");
+  RunResult status = Migrate({"--dir=" + dir.path(), "--format=json", "status"});
+  EXPECT_EQ(status.exit_code, 6) << status.out << status.err;
+  EXPECT_THAT(status.out, HasSubstr("\"description\":\"back\\\\slash\",\"detail\":\"applied 20"));
+  EXPECT_THAT(status.out, HasSubstr("one\\ntwo\\tthree \\\\ four (SQLSTATE P0001)"));
+}
+
 TEST_F(MigrateTest, FailedConcurrentIndexBuildReportsTheInvalidIndex) {
   TempDir dir;
   WriteFile(dir.Join("1_dups.up.sql"), "CREATE TABLE d (x int);\nINSERT INTO d VALUES (1), (1);\n");

@@ -37,6 +37,32 @@ TEST_F(FileTest, ReadsWholeFile) {
   EXPECT_EQ(Read("a"), std::string("x\0y", 3));
 }
 
+// One read per file when fstat's size is right; whatever the size, the content is whole.
+TEST_F(FileTest, ReadsFilesOfEverySizeWhole) {
+  for (size_t size : {size_t{0}, size_t{1}, size_t{235}, size_t{65535}, size_t{65536}, size_t{65537}, size_t{300001}}) {
+    std::string content(size, 'x');
+    for (size_t i = 0; i < size; ++i) content[i] = static_cast<char>('a' + i % 26);
+    const std::string name = absl::StrCat("f", size);
+    ASSERT_TRUE(WriteFileAtomically(Path(name), content, 0600).ok());
+    EXPECT_EQ(Read(name), content) << size;
+  }
+  ASSERT_TRUE(WriteFileAtomically(Path("exact"), std::string(100, 'e'), 0600).ok());
+  auto r = ReadWholeFile(Path("exact"), 100, "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, std::string(100, 'e'));
+}
+
+// /proc files say 0 bytes and hold more: read to their end, not to their stated size.
+TEST_F(FileTest, FilesWhoseSizeIsWrongAreReadToTheirEnd) {
+  struct stat st;
+  ASSERT_EQ(stat("/proc/self/status", &st), 0);
+  ASSERT_EQ(st.st_size, 0);
+  auto r = ReadWholeFile("/proc/self/status", 1 << 20, "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(*r, HasSubstr("Name:"));
+  EXPECT_THAT(*r, HasSubstr("VmPeak:"));  // well past the first read's one byte
+}
+
 // Hostile-test H7: a FIFO blocked every binary for ever.
 TEST_F(FileTest, FifoIsRefusedWithoutBlocking) {
   ASSERT_EQ(mkfifo(Path("f").c_str(), 0600), 0);

@@ -18,7 +18,6 @@ Migration File(std::string version, std::string checksum = "c", std::string sql 
   m.description = "file " + m.version;
   m.path = m.version + "_file.up.sql";
   m.checksum = std::move(checksum);
-  m.up_sql = sql;
   m.up = {Segment{sql, 1, false}};
   return m;
 }

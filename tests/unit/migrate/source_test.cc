@@ -94,6 +94,31 @@ TEST(SourceTest, ChecksumIgnoresCrlfAndBom) {
   EXPECT_NE(LoadMigrations(changed.path(), std::nullopt)->migrations[0].checksum, a->migrations[0].checksum);
 }
 
+// The recorded checksums of every existing history depend on this exact value.
+TEST(SourceTest, ChecksumIsTheSha256OfTheNormalizedText) {
+  EXPECT_EQ(Checksum("SELECT 1;\n"), "b4e0497804e46e0a0b0b8c31975b062152d551bac49c3c2e80932567b4085dcd");
+  EXPECT_EQ(Checksum("\xEF\xBB\xBFSELECT 1;\r\n"), "b4e0497804e46e0a0b0b8c31975b062152d551bac49c3c2e80932567b4085dcd");
+  EXPECT_EQ(Checksum(std::vector<Segment>{{"SELECT 1;\n", 1, false}, {"", 2, true}, {"-- x\n", 2, true}}),
+            "126d1cb02eb7d7773898991c115c9dbb2d1791df61ef344d522de2d54fbdcd94");
+}
+
+// Segments are hashed one after the other, never joined, yet the value is the join's in every case.
+TEST(SourceTest, SegmentChecksumIsThatOfTheirJoin) {
+  const std::vector<std::vector<Segment>> cases = {
+      {},
+      {{"", 1, false}},
+      {{"CREATE TABLE a (x int);\n", 3, false}, {"CREATE FUNCTION f() ...;\n", 5, true}},
+      {{"", 1, false}, {"\xEF\xBB\xBFSELECT 1;\n", 2, false}},
+      {{"\xEF\xBB\xBFSELECT 1;\n", 1, false}, {"SELECT 2;\n", 2, false}},
+      {{"SELECT 1;\n", 1, false}, {"SELECT 2;\r\n", 2, true}},
+      {{"SELECT 1;\r", 1, false}, {"\nSELECT 2;\n", 2, false}},
+      {{"SELECT 1;\r\r\n", 1, false}},
+  };
+  for (const std::vector<Segment>& segments : cases) {
+    EXPECT_EQ(Checksum(segments), Checksum(JoinSegments(segments))) << JoinSegments(segments);
+  }
+}
+
 TEST(SourceTest, VersionsSortNumerically) {
   TempFolder f;
   for (const char* n : {"10_c.up.sql", "9_b.up.sql", "100_d.up.sql", "1_a.up.sql"}) f.Write(n, "SELECT 1;");

@@ -34,6 +34,9 @@ size_t Utf8SequenceLength(absl::string_view s) {
 }
 
 bool IsValidUtf8(absl::string_view s) {
+  size_t ascii = 0;  // most text is ASCII: skipped a byte at a time, without decoding
+  while (ascii < s.size() && static_cast<unsigned char>(s[ascii]) < 0x80) ++ascii;
+  s.remove_prefix(ascii);
   while (!s.empty()) {
     size_t n = Utf8SequenceLength(s);
     if (n == 0) return false;

@@ -3,6 +3,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -245,6 +246,16 @@ absl::StatusOr<Row> ParseCopyTextRow(absl::string_view line, size_t columns) {
   bool null = false;
   auto hex = [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)) ? c - '0' : (absl::ascii_tolower(static_cast<unsigned char>(c)) - 'a' + 10); };
   for (size_t i = 0;; ++i) {
+    if (field.empty() && !null) {  // a field without escapes, taken whole
+      const size_t end = std::min(line.find('\t', i), line.size());
+      const absl::string_view plain = line.substr(i, end - i);
+      if (plain.find('\\') == absl::string_view::npos) {
+        row.emplace_back(plain);
+        if (end == line.size()) break;
+        i = end;
+        continue;
+      }
+    }
     if (i == line.size() || line[i] == '\t') {
       row.push_back(null ? std::string() : std::move(field));
       field.clear();

@@ -51,13 +51,23 @@ int CompareVersions(absl::string_view a, absl::string_view b) {
 }
 
 std::string CanonicalVersion(absl::string_view v) {
-  std::vector<std::string> parts;
-  for (absl::string_view p : absl::StrSplit(v, absl::ByAnyChar("._"))) {
-    while (p.size() > 1 && p[0] == '0') p.remove_prefix(1);
-    parts.emplace_back(p);
+  // Built in one string (this runs for every file and every history row of a run).
+  std::string out;
+  out.reserve(v.size());
+  size_t keep = 0;  // out's length through its last component that is not "0" (or its first)
+  for (bool first = true;; first = false) {
+    size_t end = 0;
+    while (end < v.size() && v[end] != '.' && v[end] != '_') ++end;
+    absl::string_view part = v.substr(0, end);
+    while (part.size() > 1 && part[0] == '0') part.remove_prefix(1);
+    if (!first) out.push_back('.');
+    out.append(part.data(), part.size());
+    if (first || part != "0") keep = out.size();
+    if (end == v.size()) break;
+    v.remove_prefix(end + 1);
   }
-  while (parts.size() > 1 && parts.back() == "0") parts.pop_back();
-  return absl::StrJoin(parts, ".");
+  out.resize(keep);
+  return out;
 }
 
 absl::Status CheckVersionSyntax(absl::string_view version, absl::string_view command) {

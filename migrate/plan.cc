@@ -2,6 +2,7 @@
 #include "migrate/plan.h"
 
 #include <map>
+#include <unordered_map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -39,7 +40,9 @@ absl::string_view StateName(EntryState state) {
 }
 
 std::vector<Entry> Reconcile(const MigrationSet& set, const std::vector<HistoryRow>& history) {
-  std::map<std::string, const HistoryRow*> by_version, repeatable_latest;  // by CanonicalVersion
+  std::unordered_map<std::string, const HistoryRow*> by_version;  // by CanonicalVersion
+  std::map<std::string, const HistoryRow*> repeatable_latest;
+  by_version.reserve(history.size());
   std::vector<std::string> order;  // history versions in order, for the "missing" ones
   for (const HistoryRow& r : history) {
     if (r.type == "repeatable") {
@@ -51,6 +54,7 @@ std::vector<Entry> Reconcile(const MigrationSet& set, const std::vector<HistoryR
     }
   }
   std::vector<Entry> out;
+  out.reserve(set.migrations.size());
   for (const Migration& m : set.migrations) {
     Entry e;
     e.file = &m;

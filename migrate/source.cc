@@ -113,10 +113,10 @@ absl::Status WalkInto(const std::string& dir, int depth, std::vector<Candidate>*
       if (errno != 0) return absl::InvalidArgumentError(ErrnoToStatus(errno, dir).message());
       return absl::OkStatus();
     }
-    std::string name = e->d_name;
     // Hidden entries are not migrations: ., .., .git, editor files, and the ..data / ..2024_...
     // folders a Kubernetes ConfigMap volume keeps beside the links to its files (read twice).
-    if (absl::StartsWith(name, ".")) continue;
+    if (e->d_name[0] == '.') continue;
+    std::string name = e->d_name;
     const std::string path = absl::EndsWith(dir, "/") ? dir + name : absl::StrCat(dir, "/", name);
     EntryKind kind;
     struct stat st;
@@ -153,9 +153,15 @@ absl::StatusOr<std::vector<Candidate>> Walk(const std::string& dir) {
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return absl::NotFoundError(absl::StrCat("migrations folder ", dir, ": not a directory"));
   }
+  std::vector<Candidate> found;
+  NOSHELL_RETURN_IF_ERROR(WalkInto(dir, 0, &found));
+  // readdir's order is the file system's: sorted by path, through an index (a Candidate is costly to move).
+  std::vector<size_t> order(found.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return found[a].path < found[b].path; });
   std::vector<Candidate> files;
-  NOSHELL_RETURN_IF_ERROR(WalkInto(dir, 0, &files));
-  std::sort(files.begin(), files.end(), [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
+  files.reserve(found.size());
+  for (size_t i : order) files.push_back(std::move(found[i]));
   return files;
 }
 
@@ -228,7 +234,6 @@ absl::Status ApplyFlywayConf(const std::string& path, Migration* mig) {
 // go to `downs` by version instead.
 absl::StatusOr<std::optional<Migration>> BuildOne(Candidate& c, std::map<std::string, std::pair<std::string, std::string>>* downs) {
   Migration mig;
-  mig.path = c.path;
   const MigrationName& n = *c.parsed;  // Classify refused names that say nothing
   if (c.content.empty() && n.kind != NameKind::kGooseGo) {
     NOSHELL_ASSIGN_OR_RETURN(c.content, ReadFile(c.path));
@@ -239,6 +244,7 @@ absl::StatusOr<std::optional<Migration>> BuildOne(Candidate& c, std::map<std::st
       mig.description = DescriptionFromTitle(n.title);
       mig.go = true;
       mig.down = std::vector<Segment>{};
+      mig.path = std::move(c.path);
       return mig;
     case NameKind::kGolangDown:
     case NameKind::kFlywayUndo:
@@ -273,6 +279,7 @@ absl::StatusOr<std::optional<Migration>> BuildOne(Candidate& c, std::map<std::st
   }
   mig.description = DescriptionFromTitle(n.title);
   mig.checksum = Checksum(mig.up);
+  mig.path = std::move(c.path);
   return mig;
 }
 
@@ -334,7 +341,7 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
     if (!mig.has_value()) continue;
     if (mig->repeatable) {
       if (auto it = repeatable.find(mig->description); it != repeatable.end()) {
-        return FileError(c.path, absl::StrCat("a second repeatable \"", mig->description, "\" (", it->second.path, ")"));
+        return FileError(mig->path, absl::StrCat("a second repeatable \"", mig->description, "\" (", it->second.path, ")"));
       }
       repeatable.emplace(mig->description, *std::move(mig));
     } else {

@@ -3,6 +3,9 @@
 #include <cstdint>
 #include <string>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 
@@ -56,6 +59,30 @@ TEST(PgHmacTest, Rfc4231Sha256VectorsIncludingRekeyAndLongKey) {
   EXPECT_EQ(pg_hmac_init(ctx, U(key1), key1.size()), 0);
   EXPECT_EQ(pg_hmac_final(ctx, small, sizeof small), -1);
   EXPECT_STREQ(pg_hmac_error(ctx), "destination buffer too small");
+  pg_hmac_free(ctx);
+}
+
+// Every padding case of the hand-made final (message tails of 0..63 bytes, one or two last
+// blocks, data given in pieces), against OpenSSL's own HMAC.
+TEST(PgHmacTest, Sha256MatchesOpenSslForEveryMessageLength) {
+  pg_hmac_ctx* ctx = pg_hmac_create(PG_SHA256);
+  ASSERT_NE(ctx, nullptr);
+  for (const std::string& key : {std::string("k"), std::string(32, '\x5c'), std::string(64, '\x36'), std::string(100, 'q')}) {
+    for (size_t n = 0; n <= 200; ++n) {
+      std::string data(n, '\0');
+      for (size_t i = 0; i < n; ++i) data[i] = static_cast<char>(i * 7 + n);
+      unsigned char want[32];
+      unsigned int want_len = 0;
+      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), U(data), data.size(), want, &want_len);
+      std::string got(32, '\0');
+      ASSERT_EQ(pg_hmac_init(ctx, U(key), key.size()), 0);
+      ASSERT_EQ(pg_hmac_update(ctx, U(data), n / 3), 0);
+      ASSERT_EQ(pg_hmac_update(ctx, U(data) + n / 3, n - n / 3), 0);
+      ASSERT_EQ(pg_hmac_final(ctx, reinterpret_cast<uint8_t*>(&got[0]), got.size()), 0);
+      ASSERT_EQ(absl::BytesToHexString(got), absl::BytesToHexString(std::string(reinterpret_cast<char*>(want), want_len)))
+          << "key " << key.size() << " bytes, message " << n << " bytes";
+    }
+  }
   pg_hmac_free(ctx);
 }
 

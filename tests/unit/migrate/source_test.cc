@@ -119,6 +119,14 @@ TEST(SourceTest, SegmentChecksumIsThatOfTheirJoin) {
   }
 }
 
+TEST(SourceTest, CanonicalVersionsCompareEqualWhenVersionsDo) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"20240101120000", "20240101120000"}, {"007", "7"}, {"0", "0"}, {"000", "0"}, {"1_1", "1.1"}, {"1.0", "1"},
+      {"1.0.0", "1"}, {"1.0.2", "1.0.2"}, {"0.0", "0"}, {"01.002_0003", "1.2.3"}, {"2.10", "2.10"}, {"", ""}, {"1.", "1."},
+  };
+  for (const auto& [version, canonical] : cases) EXPECT_EQ(CanonicalVersion(version), canonical) << version;
+}
+
 TEST(SourceTest, VersionsSortNumerically) {
   TempFolder f;
   for (const char* n : {"10_c.up.sql", "9_b.up.sql", "100_d.up.sql", "1_a.up.sql"}) f.Write(n, "SELECT 1;");

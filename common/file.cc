@@ -67,19 +67,23 @@ void RemovePendingStagedFiles() {
 
 absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_bytes, absl::string_view what) {
   const std::string p(path);
-  const std::string context = absl::StrCat("read ", what, what.empty() ? "" : " ", path);
+  // Built only for an error: a folder of migrations reads hundreds of files.
+  auto context = [&]() { return absl::StrCat("read ", what, what.empty() ? "" : " ", path); };
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, for ever.
   int fd = open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return ErrnoToStatus(errno, context);
+  if (fd < 0) {
+    const int err = errno;
+    return ErrnoToStatus(err, context());
+  }
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int err = errno;
     close(fd);
-    return ErrnoToStatus(err, context);
+    return ErrnoToStatus(err, context());
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return absl::InvalidArgumentError(absl::StrCat(context, ": ", KindOf(st.st_mode)));
+    return absl::InvalidArgumentError(absl::StrCat(context(), ": ", KindOf(st.st_mode)));
   }
   // Read in place, asking for one byte more than the size fstat gave: a read that returns exactly
   // that size is the end of the file (a regular file's read stops short only at its end), so a
@@ -94,13 +98,13 @@ absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_byt
     if (n < 0) {
       int err = errno;
       close(fd);
-      return ErrnoToStatus(err, context);
+      return ErrnoToStatus(err, context());
     }
     if (n == 0) break;
     have += static_cast<size_t>(n);
     if (have > max_bytes) {
       close(fd);
-      return absl::InvalidArgumentError(absl::StrCat(context, ": larger than ", max_bytes, " bytes"));
+      return absl::InvalidArgumentError(absl::StrCat(context(), ": larger than ", max_bytes, " bytes"));
     }
     if (have == expected && have < data.size()) break;
   }

@@ -300,7 +300,13 @@ std::string HexSha256(const std::vector<absl::string_view>& parts) {
   SHA256_Init(&ctx);
   for (absl::string_view p : parts) SHA256_Update(&ctx, p.data(), p.size());
   SHA256_Final(digest, &ctx);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * sizeof digest, '\0');
+  for (size_t i = 0; i < sizeof digest; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xF];
+  }
+  return hex;
 }
 
 bool IsNormal(absl::string_view text) {

@@ -85,14 +85,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS )",
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<HistoryRow>> HistoryStore::Load() {
+absl::StatusOr<std::vector<HistoryRow>> HistoryStore::Load(HistoryDetail detail) {
   // One round trip (a nothing-to-do run is a login and this): a table that does not exist yet is
   // an empty history. In a new session every catalog entry the server touches is a cache miss, so
   // this is a table's COPY, which needs no planner (the SELECT cost the server twice as much), of
   // the columns as stored: no ORDER BY (sorted here, by id), no to_char, no casts.
+  const bool all = detail == HistoryDetail::kAll;
   absl::StatusOr<std::vector<Row>> read =
-      db_->CopyOut(absl::StrCat("COPY ", qualified_, " (id, version, description, type, checksum, status, tx_mode, error, "
-                                "applied_at, statements_done, statements_total) TO STDOUT"));
+      db_->CopyOut(absl::StrCat("COPY ", qualified_, " (id, version, description, type, checksum, status",
+                                all ? ", tx_mode, error, applied_at, statements_done, statements_total" : "", ") TO STDOUT"));
   std::vector<HistoryRow> out;
   if (!read.ok() && PgIsUndefinedTable(db_->last_error().sqlstate)) return out;
   NOSHELL_ASSIGN_OR_RETURN(std::vector<Row> rows, std::move(read));
@@ -103,10 +104,14 @@ absl::StatusOr<std::vector<HistoryRow>> HistoryStore::Load() {
   out.reserve(rows.size());
   for (const auto& [id, i] : order) {
     Row& r = rows[i];
-    HistoryRow h{std::move(r[1]), std::move(r[2]), std::move(r[3]), std::move(r[4]), std::move(r[5]),
-                 std::move(r[6]), std::move(r[7]), ToTheSecond(std::move(r[8]))};
-    h.statements_done = std::atoi(r[9].c_str());
-    h.statements_total = std::atoi(r[10].c_str());
+    HistoryRow h{std::move(r[1]), std::move(r[2]), std::move(r[3]), std::move(r[4]), std::move(r[5])};
+    if (all) {
+      h.tx_mode = std::move(r[6]);
+      h.error = std::move(r[7]);
+      h.applied_at = ToTheSecond(std::move(r[8]));
+      h.statements_done = std::atoi(r[9].c_str());
+      h.statements_total = std::atoi(r[10].c_str());
+    }
     out.push_back(std::move(h));
   }
   return out;

@@ -27,6 +27,10 @@ namespace noshell {
 // ISO, the default) -> "2026-11-30 03:24:00". Other DateStyles are kept as the server wrote them.
 std::string ToTheSecond(std::string timestamp);
 
+// What Load reads of each row: what decides each file's state (version, description, type,
+// checksum, status), or everything a report shows (error, times, statement counts, mode).
+enum class HistoryDetail { kState, kAll };
+
 class HistoryStore {
  public:
   HistoryStore(Database* db, std::string schema, std::string table);
@@ -40,7 +44,7 @@ class HistoryStore {
   // Creates the table (and its schema) if missing.
   absl::Status Ensure();
   // Every row, oldest first; none when the table does not exist.
-  absl::StatusOr<std::vector<HistoryRow>> Load();
+  absl::StatusOr<std::vector<HistoryRow>> Load(HistoryDetail detail = HistoryDetail::kAll);
 
   // A transactional migration's record, as SQL the applier sends inside the migration's own
   // transaction (with its COMMIT): applied with `statements` statements, or reverted (deleted).

@@ -94,7 +94,7 @@ absl::Status Migrator::Up() {
   // applied, there is nothing to do. Anything else (pending, failed, running — perhaps running
   // right now in another migrator) is decided under the lock.
   {
-    NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, history_->Load());
+    NOSHELL_ASSIGN_OR_RETURN(std::vector<HistoryRow> history, history_->Load(HistoryDetail::kState));
     bool done = !history.empty();
     for (const Entry& e : Reconcile(set_, history)) {
       if (e.file == nullptr || !WithinTarget(*e.file, options_.target_version)) continue;  // missing: status says

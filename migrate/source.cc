@@ -356,14 +356,17 @@ absl::StatusOr<MigrationSet> LoadMigrations(const std::string& dir, std::optiona
   }
   // Sorted once (std::map with a version comparator cost more than the rest of a nothing-to-do run),
   // and only when the names' order is not already the versions' (it is, for most folders).
-  auto by_version = [](const Migration& a, const Migration& b) { return CompareVersions(a.version, b.version) < 0; };
-  if (!std::is_sorted(versioned.begin(), versioned.end(), by_version)) {
-    std::sort(versioned.begin(), versioned.end(), by_version);
-  }
-  for (size_t i = 1; i < versioned.size(); ++i) {
-    if (CompareVersions(versioned[i - 1].version, versioned[i].version) == 0) {
-      const auto [first, second] = std::minmax(versioned[i - 1].path, versioned[i].path);
-      return FileError(second, absl::StrCat("version ", versioned[i].version, " is also used by ", first));
+  // One pass finds them in strictly increasing order (no two alike); only otherwise are they sorted
+  // and searched for a version used twice.
+  auto not_before = [](const Migration& a, const Migration& b) { return CompareVersions(a.version, b.version) >= 0; };
+  if (std::adjacent_find(versioned.begin(), versioned.end(), not_before) != versioned.end()) {
+    std::sort(versioned.begin(), versioned.end(),
+              [](const Migration& a, const Migration& b) { return CompareVersions(a.version, b.version) < 0; });
+    for (size_t i = 1; i < versioned.size(); ++i) {
+      if (CompareVersions(versioned[i - 1].version, versioned[i].version) == 0) {
+        const auto [first, second] = std::minmax(versioned[i - 1].path, versioned[i].path);
+        return FileError(second, absl::StrCat("version ", versioned[i].version, " is also used by ", first));
+      }
     }
   }
   auto find_version = [&](const std::string& version) -> Migration* {

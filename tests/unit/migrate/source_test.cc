@@ -146,6 +146,8 @@ TEST(SourceTest, BadFoldersNameTheFile) {
       {{{"1_a.up.sql", "SELECT 1;"}, {"V2__b.sql", "SELECT 1;"}}, "mixes migration formats: golang-migrate"},
       {{{"create_users.sql", "SELECT 1;"}}, "create_users.sql: not a migration file name"},
       {{{"1_a.up.sql", "SELECT 1;"}, {"01_b.up.sql", "SELECT 1;"}}, "version 1 is also used by"},
+      // Not neighbours in name order (01_b, 10_x, 1_a): found after sorting by version.
+      {{{"1_a.up.sql", "SELECT 1;"}, {"10_x.up.sql", "SELECT 1;"}, {"01_b.up.sql", "SELECT 1;"}}, "1_a.up.sql: version 1 is also used by"},
       {{{"2_b.down.sql", "SELECT 1;"}}, "2_b.down.sql: no up migration for version 2"},
       {{{"1_a.sql", "SELECT 1;"}}, "1_a.sql: has neither a dbmate (-- migrate:up) nor a goose"},
       {{{"1_a.sql", "-- +goose Up\n-- +goose Wibble\nSELECT 1;"}}, "1_a.sql: line 2: unknown annotation"},

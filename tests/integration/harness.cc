@@ -6,9 +6,11 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,6 +70,15 @@ pid_t Spawn(const std::vector<std::string>& argv, const RunOptions& o, int out_f
   dup2(in, 0);
   if (!o.chroot_dir.empty()) {
     if (chroot(o.chroot_dir.c_str()) != 0 || chdir("/") != 0) _exit(125);
+  }
+  if (o.no_shell) {
+    // A mount namespace of its own in which every shell this machine has is /dev/null: running one
+    // fails with EACCES, as in an image that holds none.
+    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(125);
+    for (const char* shell : kShells) {
+      struct stat st;
+      if (lstat(shell, &st) == 0 && S_ISREG(st.st_mode) && mount("/dev/null", shell, nullptr, MS_BIND, nullptr) != 0) _exit(125);
+    }
   }
   if (o.gid != static_cast<gid_t>(-1)) {
     setgroups(0, nullptr);

@@ -51,7 +51,12 @@ struct RunOptions {
   absl::Duration timeout = absl::Seconds(60);
   std::string chroot_dir;                   // chroot before exec (root only)
   std::string stdin_path;                   // the child's stdin (default /dev/null)
+  bool no_shell = false;                    // no shell can run in the child's mounts (root only)
 };
+
+// The shells a Debian machine may have (the targets of /bin/sh and friends).
+inline constexpr const char* kShells[] = {"/usr/bin/dash", "/usr/bin/bash", "/bin/dash", "/bin/bash", "/usr/bin/sh", "/bin/sh",
+                                          "/usr/bin/busybox", "/bin/busybox", "/usr/bin/zsh", "/usr/bin/ksh", "/usr/bin/mksh"};
 
 // Runs argv[0] (a path; PATH is searched) to completion and captures its output.
 RunResult RunCommand(const std::vector<std::string>& argv, const RunOptions& options = {});

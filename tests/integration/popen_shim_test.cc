@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "entrypoint/pgdata.h"
+#include "entrypoint/postgres_init.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness.h"
@@ -137,6 +139,53 @@ TEST_F(PopenShimTest, InitdbMakesAWorkingClusterWithoutAShell) {
   RunResult q = RunCommand({std::string(kPgBin) + "/postgres", "--single", "-D", data, "postgres"}, o);
   EXPECT_EQ(q.exit_code, 0) << q.err;
   EXPECT_THAT(q.out, HasSubstr("databases = \"3\""));  // postgres, template0, template1
+}
+
+// A first start as entrypoint makes it: initdb (no shell) into PGDATA's staging folder, then the
+// cluster moved in with PG_VERSION last. A start killed before that move is found, cleared and run
+// again; the committed cluster answers.
+TEST_F(PopenShimTest, AStagedClusterIsCommittedIntoPgdata) {
+  TempDir dir;
+  passwd* pw = getpwnam("postgres");
+  ASSERT_NE(pw, nullptr) << "needs the postgres user (postgresql-15)";
+  const std::string pgdata = dir.Join("volume");
+  ASSERT_EQ(mkdir(pgdata.c_str(), 0700), 0);
+  ASSERT_EQ(mkdir((pgdata + "/lost+found").c_str(), 0700), 0);
+  ASSERT_EQ(chown(pgdata.c_str(), pw->pw_uid, pw->pw_gid), 0);
+  WriteFile(dir.Join("pw"), "s3cret\n", 0600);
+  ASSERT_EQ(chown(dir.Join("pw").c_str(), pw->pw_uid, pw->pw_gid), 0);
+  absl::StatusOr<PostgresInit> init = ReadPostgresInit(MapEnv{{"POSTGRES_PASSWORD", "s3cret"}, {"PGDATA", pgdata},
+                                                              {"POSTGRES_INITDB_ARGS", "--locale=C -E UTF8 --no-sync"}});
+  ASSERT_TRUE(init.ok()) << init.status();
+  std::vector<std::string> initdb = {std::string(kPgBin) + "/initdb"};
+  for (const std::string& a : InitdbArguments(*init, StagingDir(pgdata), dir.Join("pw"))) initdb.push_back(a);
+
+  ASSERT_EQ(InspectPgdata(pgdata)->state, PgdataState::kEmpty);
+  RunResult r = NoShell(initdb, /*shim=*/true, /*as_postgres=*/true);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Killed here, before the commit: the next start sees an interrupted first start.
+  ASSERT_EQ(InspectPgdata(pgdata)->state, PgdataState::kInterrupted);
+  ASSERT_TRUE(ClearInterruptedStart(pgdata, "").ok());
+  ASSERT_EQ(InspectPgdata(pgdata)->state, PgdataState::kEmpty);
+  r = NoShell(initdb, /*shim=*/true, /*as_postgres=*/true);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_TRUE(CommitStagedCluster(pgdata).ok());
+  absl::StatusOr<Pgdata> done = InspectPgdata(pgdata);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state, PgdataState::kInitialized);
+  EXPECT_TRUE(CheckMajorVersion(*done, "15").ok());
+  EXPECT_FALSE(std::filesystem::exists(StagingDir(pgdata)));
+
+  WriteFile(dir.Join("q.sql"), "SELECT rolname, rolpassword IS NOT NULL AS has_password FROM pg_authid WHERE rolsuper\n");
+  RunOptions o;
+  o.no_shell = true;
+  o.uid = pw->pw_uid;
+  o.gid = pw->pw_gid;
+  o.stdin_path = dir.Join("q.sql");
+  RunResult q = RunCommand({std::string(kPgBin) + "/postgres", "--single", "-D", pgdata, "postgres"}, o);
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_THAT(q.out, HasSubstr("rolname = \"postgres\""));
+  EXPECT_THAT(q.out, HasSubstr("has_password = \"t\""));
 }
 
 }  // namespace

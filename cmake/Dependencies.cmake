@@ -32,6 +32,9 @@ find_path(PG_SERVER_INCLUDE_DIR common/fe_memutils.h PATHS /usr/include/postgres
 find_library(PGCOMMON_STATIC libpgcommon_shlib.a PATHS /usr/lib/postgresql/15/lib REQUIRED)
 find_library(PGPORT_STATIC libpgport_shlib.a PATHS /usr/lib/postgresql/15/lib REQUIRED)
 find_library(HIREDIS_STATIC libhiredis.a REQUIRED)
+# zlib (zlib1g-dev), for entrypoint's *.sql.gz init scripts.
+find_library(Z_STATIC libz.a REQUIRED)
+find_path(Z_INCLUDE_DIR zlib.h REQUIRED)
 find_path(HIREDIS_INCLUDE_DIR hiredis/hiredis.h REQUIRED)
 
 # libpq.a, in the link order it needs. Debian builds it with GSSAPI and LDAP, which have no static

@@ -16,7 +16,7 @@ esac
 packages=(
   # build
   build-essential cmake ninja-build pkg-config file
-  libpq-dev postgresql-server-dev-15 libssl-dev libhiredis-dev
+  libpq-dev postgresql-server-dev-15 libssl-dev libhiredis-dev zlib1g-dev
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libpg-query-dev
 )
 if [ "$build_only" = 0 ]; then

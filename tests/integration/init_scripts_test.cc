@@ -1,0 +1,104 @@
+// tests/integration/init_scripts_test.cc — /docker-entrypoint-initdb.d scripts run by our own client
+// on a real PostgreSQL 15 (entrypoint/init_scripts.h): psql-grade statements, COPY data, *.sql.gz,
+// and ON_ERROR_STOP: the first error stops the script and names its file and line.
+#include <zlib.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/env.h"
+#include "common/target.h"
+#include "entrypoint/init_scripts.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/harness.h"
+
+namespace noshell::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Gzip(const std::string& data) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, data.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+class InitScriptsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { pg_ = new PgServer(); }
+  static void TearDownTestSuite() { delete pg_; }
+  void SetUp() override {
+    db_ = absl::StrCat("init", counter_++);
+    pg_->Psql(absl::StrCat("CREATE DATABASE ", db_), "postgres");
+    absl::StatusOr<Target> target = ParseTarget(pg_->Url(db_) + "?sslmode=disable", MapEnv{});
+    ASSERT_TRUE(target.ok()) << target.status();
+    absl::StatusOr<std::unique_ptr<Database>> db = Database::Connect(*target, absl::Now() + absl::Seconds(10));
+    ASSERT_TRUE(db.ok()) << db.status();
+    session_ = *std::move(db);
+  }
+  // Lists `dir` and runs every script, as a first start does; the first failure ends it.
+  absl::Status RunAll(const std::string& dir) {
+    absl::StatusOr<std::vector<InitScript>> scripts = ListInitScripts(dir);
+    if (!scripts.ok()) return scripts.status();
+    for (const InitScript& s : *scripts) {
+      if (s.kind == InitScriptKind::kOther) continue;
+      absl::StatusOr<std::string> sql = ReadInitScript(s);
+      if (!sql.ok()) return sql.status();
+      if (absl::Status run = RunInitScript(session_.get(), s, *sql); !run.ok()) return run;
+    }
+    return absl::OkStatus();
+  }
+  std::string Sql(const std::string& sql) { return pg_->Psql(sql, db_); }
+
+  static PgServer* pg_;
+  static inline int counter_ = 0;
+  std::string db_;
+  std::unique_ptr<Database> session_;
+};
+PgServer* InitScriptsTest::pg_ = nullptr;
+
+TEST_F(InitScriptsTest, SqlAndGzippedScriptsRunInNameOrder) {
+  TempDir dir;
+  WriteFile(dir.Join("10-schema.sql"),
+            "CREATE TABLE users (id int PRIMARY KEY, name text);\n"
+            "CREATE FUNCTION greet(n text) RETURNS text LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN 'hi ' || n; -- ; inside\nEND\n$$;\n");
+  WriteFile(dir.Join("20-data.sql.gz"), Gzip("COPY users (id, name) FROM stdin;\n1\tada\n2\tO'Brien\n\\.\nINSERT INTO users VALUES (3, greet('x'));\n"));
+  WriteFile(dir.Join("30-notes.txt"), "not SQL: skipped");
+  ASSERT_TRUE(RunAll(dir.path()).ok());
+  EXPECT_EQ(Sql("SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM users"), "1:ada,2:O'Brien,3:hi x");
+}
+
+// ON_ERROR_STOP: the statement that fails is named by file and line; nothing after it runs.
+TEST_F(InitScriptsTest, TheFirstErrorStopsAndNamesFileAndLine) {
+  TempDir dir;
+  WriteFile(dir.Join("10-a.sql"), "CREATE TABLE a (id int);\n\nINSERT INTO nowhere VALUES (1);\nCREATE TABLE after_error (id int);\n");
+  WriteFile(dir.Join("20-b.sql"), "CREATE TABLE b (id int);\n");
+  absl::Status s = RunAll(dir.path());
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("10-a.sql, line 3: relation \"nowhere\" does not exist (SQLSTATE 42P01)"));
+  EXPECT_EQ(Sql("SELECT to_regclass('a') IS NOT NULL AND to_regclass('after_error') IS NULL AND to_regclass('b') IS NULL"), "t");
+}
+
+TEST_F(InitScriptsTest, AShellScriptStopsEverythingBeforeAnythingRuns) {
+  TempDir dir;
+  WriteFile(dir.Join("10-a.sql"), "CREATE TABLE never (id int);\n");
+  WriteFile(dir.Join("20-setup.sh"), "#!/bin/sh\npsql -c 'SELECT 1'\n");
+  absl::Status s = RunAll(dir.path());
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("20-setup.sh (a shell script: there is no shell to run it)"));
+  EXPECT_EQ(Sql("SELECT to_regclass('never') IS NULL"), "t");
+}
+
+}  // namespace
+}  // namespace noshell::testing

@@ -35,6 +35,13 @@ absl::StatusOr<PostgresInit> ReadPostgresInit(const Env& env) {
     if (user->empty()) return absl::InvalidArgumentError("POSTGRES_USER is set but empty: name the superuser, or unset it for \"postgres\"");
     init.user = *user;
   }
+  // PostgreSQL 15.4 and later refuse these in the bootstrap superuser's name (it owns the extensions
+  // initdb creates, whose scripts quote it): initdb would fail half-way.
+  if (init.user.find_first_of("\"$'\\") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("POSTGRES_USER=", init.user,
+                                                   ": the superuser's name cannot contain \", $, ' or \\ (PostgreSQL "
+                                                   "refuses them for the owner of initdb's extensions); spaces are fine"));
+  }
   NOSHELL_ASSIGN_OR_RETURN(std::optional<std::string> db, Plain(env, "POSTGRES_DB"));
   init.db = db.has_value() && !db->empty() ? *db : init.user;
   NOSHELL_ASSIGN_OR_RETURN(init.password, GetSecret(env, "POSTGRES_PASSWORD"));
@@ -79,7 +86,11 @@ absl::StatusOr<PostgresInit> ReadPostgresInit(const Env& env) {
 }
 
 std::vector<std::string> InitdbArguments(const PostgresInit& init, const std::string& data_dir, const std::string& pwfile) {
-  std::vector<std::string> argv = {absl::StrCat("--pgdata=", data_dir), absl::StrCat("--username=", init.user)};
+  // initdb's own pg_hba.conf trusts TCP from 127.0.0.1 and ::1 ahead of upstream's appended line,
+  // so in the official image a wrong password works from inside the container. Here every TCP
+  // connection uses POSTGRES_HOST_AUTH_METHOD; the unix socket stays trusted, as upstream's is.
+  std::vector<std::string> argv = {absl::StrCat("--pgdata=", data_dir), absl::StrCat("--username=", init.user), "--auth-local=trust",
+                                   absl::StrCat("--auth-host=", init.host_auth_method)};
   if (init.password.has_value()) argv.push_back(absl::StrCat("--pwfile=", pwfile));
   if (!init.waldir.empty()) argv.push_back(absl::StrCat("--waldir=", init.waldir));
   argv.insert(argv.end(), init.initdb_args.begin(), init.initdb_args.end());

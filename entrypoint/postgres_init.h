@@ -34,7 +34,8 @@ struct PostgresInit {
 absl::StatusOr<PostgresInit> ReadPostgresInit(const Env& env);
 
 // initdb's arguments (after the program): the cluster in `data_dir`, the superuser and, when
-// there is a password, `pwfile` holding it; --waldir; then POSTGRES_INITDB_ARGS.
+// there is a password, `pwfile` holding it; the unix socket trusted and every TCP connection,
+// loopback too, with POSTGRES_HOST_AUTH_METHOD; --waldir; then POSTGRES_INITDB_ARGS (which win).
 std::vector<std::string> InitdbArguments(const PostgresInit& init, const std::string& data_dir, const std::string& pwfile);
 
 // What the official entrypoint appends to pg_hba.conf: connections over TCP from anywhere, with

@@ -27,18 +27,20 @@ TEST(PostgresInitTest, DefaultsAreTheOfficialImagesOnes) {
   EXPECT_EQ(CreateDatabaseSql(*init), "");  // initdb made "postgres"
   EXPECT_EQ(HostAuthLines(*init), "\nhost all all all scram-sha-256\n");
   EXPECT_THAT(InitdbArguments(*init, "/d/stage", "/run/pw"),
-              ElementsAre("--pgdata=/d/stage", "--username=postgres", "--pwfile=/run/pw"));
+              ElementsAre("--pgdata=/d/stage", "--username=postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+                          "--pwfile=/run/pw"));
 }
 
 TEST(PostgresInitTest, NamesWithSpacesAndQuotes) {
-  auto init = ReadPostgresInit(MapEnv{{"POSTGRES_PASSWORD", "pw"}, {"POSTGRES_USER", "O'Brien admin"}, {"POSTGRES_DB", "team \"db\""},
+  auto init = ReadPostgresInit(MapEnv{{"POSTGRES_PASSWORD", "pw"}, {"POSTGRES_USER", "team admin"}, {"POSTGRES_DB", "O'Brien's \"db\""},
                                       {"PGDATA", "/data/pg 15"}});
   ASSERT_TRUE(init.ok()) << init.status();
-  EXPECT_EQ(init->user, "O'Brien admin");
+  EXPECT_EQ(init->user, "team admin");
   EXPECT_EQ(init->pgdata, "/data/pg 15");
-  EXPECT_EQ(CreateDatabaseSql(*init), "CREATE DATABASE \"team \"\"db\"\"\"");
+  EXPECT_EQ(CreateDatabaseSql(*init), "CREATE DATABASE \"O'Brien's \"\"db\"\"\"");
   EXPECT_THAT(InitdbArguments(*init, "/data/pg 15/stage", "/p"),
-              ElementsAre("--pgdata=/data/pg 15/stage", "--username=O'Brien admin", "--pwfile=/p"));
+              ElementsAre("--pgdata=/data/pg 15/stage", "--username=team admin", "--auth-local=trust", "--auth-host=scram-sha-256",
+                          "--pwfile=/p"));
   // POSTGRES_DB defaults to the user.
   init = ReadPostgresInit(MapEnv{{"POSTGRES_PASSWORD", "pw"}, {"POSTGRES_USER", "app"}});
   ASSERT_TRUE(init.ok()) << init.status();
@@ -74,7 +76,8 @@ TEST(PostgresInitTest, APasswordOrTrust) {
   auto init = ReadPostgresInit(MapEnv{{"POSTGRES_HOST_AUTH_METHOD", "trust"}});
   ASSERT_TRUE(init.ok()) << init.status();
   EXPECT_FALSE(init->password.has_value());
-  EXPECT_THAT(InitdbArguments(*init, "/d", "/p"), ElementsAre("--pgdata=/d", "--username=postgres"));  // no --pwfile
+  EXPECT_THAT(InitdbArguments(*init, "/d", "/p"),
+              ElementsAre("--pgdata=/d", "--username=postgres", "--auth-local=trust", "--auth-host=trust"));  // no --pwfile
   EXPECT_EQ(HostAuthLines(*init),
             "\n# warning trust is enabled for all connections\n# see https://www.postgresql.org/docs/current/auth-trust.html\n"
             "host all all all trust\n");
@@ -84,14 +87,17 @@ TEST(PostgresInitTest, InitdbArgsAndWaldir) {
   auto init = ReadPostgresInit(MapEnv{{"POSTGRES_PASSWORD", "pw"}, {"POSTGRES_INITDB_ARGS", "  --data-checksums\t-E UTF8 --locale=C "},
                                       {"POSTGRES_INITDB_WALDIR", "/wal"}, {"POSTGRES_HOST_AUTH_METHOD", "md5"}});
   ASSERT_TRUE(init.ok()) << init.status();
-  EXPECT_THAT(InitdbArguments(*init, "/d", "/p"), ElementsAre("--pgdata=/d", "--username=postgres", "--pwfile=/p", "--waldir=/wal",
-                                                              "--data-checksums", "-E", "UTF8", "--locale=C"));
+  EXPECT_THAT(InitdbArguments(*init, "/d", "/p"),
+              ElementsAre("--pgdata=/d", "--username=postgres", "--auth-local=trust", "--auth-host=md5", "--pwfile=/p", "--waldir=/wal",
+                          "--data-checksums", "-E", "UTF8", "--locale=C"));
   EXPECT_EQ(HostAuthLines(*init), "\nhost all all all md5\n");
 }
 
 TEST(PostgresInitTest, MistakesNameTheVariable) {
   const std::vector<std::pair<MapEnv, std::string>> cases = {
       {MapEnv{{"POSTGRES_PASSWORD", "pw"}, {"POSTGRES_USER", ""}}, "POSTGRES_USER is set but empty"},
+      {MapEnv{{"POSTGRES_PASSWORD", "pw"}, {"POSTGRES_USER", "O'Brien admin"}}, "POSTGRES_USER=O'Brien admin: the superuser's name cannot contain"},
+      {MapEnv{{"POSTGRES_PASSWORD", "pw"}, {"POSTGRES_USER", "a$b"}}, "cannot contain"},
       {MapEnv{{"POSTGRES_PASSWORD", "pw"}, {"PGDATA", "data"}}, "PGDATA=data: not an absolute path"},
       {MapEnv{{"POSTGRES_PASSWORD", "pw"}, {"POSTGRES_INITDB_WALDIR", "wal"}}, "POSTGRES_INITDB_WALDIR=wal: not an absolute path"},
       {MapEnv{{"POSTGRES_PASSWORD", "pw"}, {"POSTGRES_HOST_AUTH_METHOD", "scram"}}, "POSTGRES_HOST_AUTH_METHOD=\"scram\": not a pg_hba.conf method"},

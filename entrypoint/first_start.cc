@@ -1,0 +1,181 @@
+// entrypoint/first_start.cc — see first_start.h.
+#include "entrypoint/first_start.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/errno_status.h"
+#include "common/status_macros.h"
+#include "common/target.h"
+#include "entrypoint/init_scripts.h"
+#include "entrypoint/pgdata.h"
+#include "migrate/db.h"
+#include "spdlog/spdlog.h"
+
+namespace noshell {
+namespace {
+
+// A libpq conninfo value, quoted: 'O\'Brien admin'.
+std::string ConninfoValue(absl::string_view v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+absl::Status WriteSecretFile(const std::string& path, const std::string& content) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("create ", path));
+  const ssize_t n = write(fd, content.data(), content.size());
+  const int err = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(content.size())) return ErrnoToStatus(n < 0 ? err : EIO, absl::StrCat("write ", path));
+  return absl::OkStatus();
+}
+
+absl::Status AppendFile(const std::string& path, const std::string& text) {
+  const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open ", path));
+  const ssize_t n = write(fd, text.data(), text.size());
+  const int err = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(text.size())) return ErrnoToStatus(n < 0 ? err : EIO, absl::StrCat("append to ", path));
+  return absl::OkStatus();
+}
+
+// The temporary server: on a unix socket only, stopped (fast shutdown) when this goes.
+class TemporaryServer {
+ public:
+  TemporaryServer(pid_t pid, std::string socket_dir) : pid_(pid), socket_dir_(std::move(socket_dir)) {}
+  ~TemporaryServer() { Stop().IgnoreError(); }
+  TemporaryServer(const TemporaryServer&) = delete;
+  TemporaryServer& operator=(const TemporaryServer&) = delete;
+
+  // Waits until `user` can log in to `db`, or the server exits, or `wait` passes.
+  absl::StatusOr<std::unique_ptr<Database>> Connect(const std::string& user, const std::string& db, absl::Duration wait) {
+    const absl::Time deadline = absl::Now() + wait;
+    NOSHELL_ASSIGN_OR_RETURN(Target target, ParseTarget(absl::StrCat("host=", ConninfoValue(socket_dir_), " port=5432 user=",
+                                                                     ConninfoValue(user), " dbname=", ConninfoValue(db)),
+                                                        MapEnv{}));
+    absl::Status last = absl::UnavailableError("not tried");
+    while (absl::Now() < deadline) {
+      int status = 0;
+      if (pid_ > 0 && waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return absl::AbortedError(absl::StrCat("the temporary server exited (status ", status, ") before accepting connections"));
+      }
+      absl::StatusOr<std::unique_ptr<Database>> session = Database::Connect(target, deadline);
+      if (session.ok()) return session;
+      last = session.status();
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return absl::DeadlineExceededError(absl::StrCat("the temporary server did not accept connections: ", last.message()));
+  }
+
+  // Fast shutdown (SIGINT), waited for: OK when the server exits 0.
+  absl::Status Stop() {
+    if (pid_ <= 0) return absl::OkStatus();
+    kill(pid_, SIGINT);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      return absl::AbortedError(absl::StrCat("the temporary server's shutdown failed (status ", status, ")"));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  pid_t pid_;
+  std::string socket_dir_;
+};
+
+absl::Status MakeDir(const std::string& path) {
+  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoToStatus(errno, absl::StrCat("create ", path));
+  if (chmod(path.c_str(), 0700) != 0) {
+    return ErrnoToStatus(errno, absl::StrCat("chmod 0700 ", path, " (PostgreSQL needs its data folder to be its own; is the volume writable by uid ",
+                                             geteuid(), "?)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status FirstStart(const PostgresInit& init, const FirstStartTools& t) {
+  NOSHELL_ASSIGN_OR_RETURN(Pgdata state, InspectPgdata(init.pgdata));
+  if (state.state == PgdataState::kInitialized) {
+    NOSHELL_RETURN_IF_ERROR(CheckMajorVersion(state, t.server_major));
+    if (state.staging_left) rmdir(StagingDir(init.pgdata).c_str());
+    spdlog::info("PGDATA {} holds a PostgreSQL {} cluster: starting it", init.pgdata, state.version);
+    return absl::OkStatus();
+  }
+  // Everything that can be refused is, before anything is written.
+  NOSHELL_ASSIGN_OR_RETURN(std::vector<InitScript> scripts, ListInitScripts(t.scripts_dir));
+  std::vector<std::pair<InitScript, std::string>> sql;
+  for (const InitScript& s : scripts) {
+    if (s.kind == InitScriptKind::kOther) {
+      spdlog::info("init script {}: not .sql or .sql.gz, ignored", s.name);
+      continue;
+    }
+    NOSHELL_ASSIGN_OR_RETURN(std::string text, ReadInitScript(s));
+    sql.emplace_back(s, std::move(text));
+  }
+  if (state.state == PgdataState::kInterrupted) {
+    spdlog::warn("an earlier first start in {} did not finish (a crash or a kill): clearing what it left, and starting again", init.pgdata);
+    NOSHELL_RETURN_IF_ERROR(ClearInterruptedStart(init.pgdata, init.waldir));
+  }
+  NOSHELL_RETURN_IF_ERROR(MakeDir(init.pgdata));
+  const std::string staging = StagingDir(init.pgdata);
+  NOSHELL_RETURN_IF_ERROR(MakeDir(staging));  // from here on, a stop leaves an interrupted first start
+
+  // initdb, with the password in a file only it reads (and only for as long as it runs).
+  const std::string pwfile = absl::StrCat(staging, ".pw");
+  if (init.password.has_value()) NOSHELL_RETURN_IF_ERROR(WriteSecretFile(pwfile, *init.password + "\n"));
+  std::vector<std::string> argv = {t.initdb};
+  for (std::string& a : InitdbArguments(init, staging, pwfile)) argv.push_back(std::move(a));
+  std::map<std::string, std::string> env;
+  if (!t.popen_shim.empty()) env["LD_PRELOAD"] = t.popen_shim;
+  spdlog::info("first start: initdb in {}", staging);
+  absl::Status initdb = t.run(argv, env);
+  unlink(pwfile.c_str());
+  if (!initdb.ok()) return absl::AbortedError(absl::StrCat("initdb failed: ", initdb.message()));
+  NOSHELL_RETURN_IF_ERROR(AppendFile(absl::StrCat(staging, "/pg_hba.conf"), HostAuthLines(init)));
+
+  // The temporary server: the database and the init scripts.
+  const std::string socket_dir = t.socket_dir.empty() ? absl::StrCat(init.pgdata, "/.noshell-socket") : t.socket_dir;
+  NOSHELL_RETURN_IF_ERROR(MakeDir(socket_dir));
+  {
+    NOSHELL_ASSIGN_OR_RETURN(pid_t pid, t.start({t.postgres, "-D", staging, "-c", "listen_addresses=", "-c",
+                                                 absl::StrCat("unix_socket_directories=", socket_dir), "-p", "5432"}));
+    TemporaryServer server(pid, socket_dir);
+    {
+      NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<Database> admin, server.Connect(init.user, "postgres", t.server_wait));
+      if (const std::string create = CreateDatabaseSql(init); !create.empty()) {
+        if (absl::Status s = admin->Exec(create); !s.ok()) return absl::AbortedError(absl::StrCat("CREATE DATABASE: ", s.message()));
+      }
+    }
+    if (!sql.empty()) {
+      NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, server.Connect(init.user, init.db, t.server_wait));
+      for (const auto& [script, text] : sql) NOSHELL_RETURN_IF_ERROR(RunInitScript(db.get(), script, text));
+    }
+    NOSHELL_RETURN_IF_ERROR(server.Stop());
+  }
+  rmdir(socket_dir.c_str());
+  NOSHELL_RETURN_IF_ERROR(CommitStagedCluster(init.pgdata));
+  spdlog::info("first start: PostgreSQL cluster ready in {}", init.pgdata);
+  return absl::OkStatus();
+}
+
+}  // namespace noshell

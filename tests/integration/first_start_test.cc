@@ -1,0 +1,193 @@
+// tests/integration/first_start_test.cc — a PostgreSQL volume's first start with no shell
+// (entrypoint/first_start.h), on Debian's PostgreSQL 15 binaries, as the postgres user in a mount
+// namespace where every shell is /dev/null: the official image's environment contract, init scripts,
+// upstream's pg_hba line (a wrong password is refused over TCP), a restart that keeps the data, and a
+// first start killed part-way that the next start clears and finishes.
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/env.h"
+#include "common/target.h"
+#include "entrypoint/first_start.h"
+#include "entrypoint/pgdata.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "migrate/db.h"
+#include "tests/integration/harness.h"
+
+namespace noshell::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
+const std::string kShim = NOSHELL_LIB_DIR "/libnoshell_popen.so";
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  for (const auto& [k, v] : extra_env) setenv(k.c_str(), v.c_str(), 1);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execvp(args[0], args.data());
+  _exit(127);
+}
+
+// Runs FirstStart in a child: as the postgres user, where no shell can run. Returns its outcome.
+std::string FirstStartAsPostgres(const std::map<std::string, std::string>& env, const std::string& scripts, const std::string& result_file) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(125);
+    for (const char* shell : kShells) {
+      struct stat st;
+      if (lstat(shell, &st) == 0 && S_ISREG(st.st_mode)) mount("/dev/null", shell, nullptr, MS_BIND, nullptr);
+    }
+    passwd* pw = getpwnam("postgres");
+    if (pw == nullptr || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) _exit(125);
+    std::string outcome;
+    absl::StatusOr<PostgresInit> init = ReadPostgresInit(MapEnv(env));
+    if (!init.ok()) {
+      outcome = std::string(init.status().message());
+    } else {
+      FirstStartTools t;
+      t.initdb = absl::StrCat(kBin, "/initdb");
+      t.postgres = absl::StrCat(kBin, "/postgres");
+      t.popen_shim = kShim;
+      t.scripts_dir = scripts;
+      t.run = [](const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra) -> absl::Status {
+        int status = 0;
+        waitpid(Spawn(argv, extra), &status, 0);
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? absl::OkStatus() : absl::AbortedError(absl::StrCat("status ", status));
+      };
+      t.start = [](const std::vector<std::string>& argv) -> absl::StatusOr<pid_t> { return Spawn(argv, {}); };
+      absl::Status s = FirstStart(*init, t);
+      outcome = s.ok() ? "OK" : std::string(s.message());
+    }
+    std::ofstream(result_file) << outcome;
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  return ReadFile(result_file);
+}
+
+class FirstStartTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (a mount namespace, and the postgres user)";
+    RunOptions o;
+    o.no_shell = true;
+    if (RunCommand({"/usr/bin/true"}, o).exit_code == 125) GTEST_SKIP() << "mount namespaces are not permitted here";
+    pw_ = getpwnam("postgres");
+    ASSERT_NE(pw_, nullptr);
+    ASSERT_EQ(chown(dir_.path().c_str(), pw_->pw_uid, pw_->pw_gid), 0);
+    pgdata_ = dir_.Join("volume");
+    ASSERT_EQ(mkdir(pgdata_.c_str(), 0755), 0);
+    ASSERT_EQ(chown(pgdata_.c_str(), pw_->pw_uid, pw_->pw_gid), 0);
+    scripts_ = dir_.Join("initdb.d");
+    ASSERT_EQ(mkdir(scripts_.c_str(), 0755), 0);
+  }
+  std::map<std::string, std::string> Env() const {
+    return {{"PGDATA", pgdata_}, {"POSTGRES_USER", "team admin"}, {"POSTGRES_PASSWORD", "s3cret 'pw'"}, {"POSTGRES_DB", "O'Brien's db"},
+            {"POSTGRES_INITDB_ARGS", "--locale=C -E UTF8 --no-sync"}};
+  }
+  std::string Run(const std::map<std::string, std::string>& env) { return FirstStartAsPostgres(env, scripts_, dir_.Join("result")); }
+  // Starts the committed cluster on a TCP port and logs in as `user` with `password` to `db`.
+  absl::StatusOr<std::string> QueryOverTcp(const std::string& user, const std::string& password, const std::string& sql) {
+    const int port = FreePort();
+    RunOptions o;
+    o.uid = pw_->pw_uid;
+    o.gid = pw_->pw_gid;
+    Process server({absl::StrCat(kBin, "/postgres"), "-D", pgdata_, "-c", "listen_addresses=127.0.0.1", "-p", absl::StrCat(port), "-k",
+                    dir_.path()},
+                   o, dir_.Join("server.log"));
+    auto quoted = [](const std::string& v) {
+      std::string out = "'";
+      for (char c : v) {
+        if (c == '\'' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+      }
+      return out + "'";
+    };
+    absl::StatusOr<Target> target = ParseTarget(absl::StrCat("host=127.0.0.1 port=", port, " user=", quoted(user), " password=", quoted(password),
+                                                             " dbname=", quoted("O'Brien's db"), " sslmode=disable"),
+                                                MapEnv{});
+    if (!target.ok()) return target.status();
+    absl::StatusOr<std::unique_ptr<Database>> db = absl::UnavailableError("not tried");
+    for (int i = 0; i < 100; ++i) {
+      db = Database::Connect(*target, absl::Now() + absl::Seconds(5));
+      if (db.ok() || absl::StrContains(db.status().message(), "password authentication failed")) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    if (!db.ok()) return db.status();
+    absl::StatusOr<std::vector<Row>> rows = (*db)->Query(sql);
+    if (!rows.ok()) return rows.status();
+    return rows->empty() ? "" : (*rows)[0][0];
+  }
+
+  TempDir dir_;
+  passwd* pw_ = nullptr;
+  std::string pgdata_, scripts_;
+};
+
+TEST_F(FirstStartTest, AnEmptyVolumeBecomesTheClusterTheEnvironmentAsksFor) {
+  WriteFile(dir_.Join("initdb.d/10-schema.sql"), "CREATE TABLE notes (id int PRIMARY KEY, body text);\n");
+  WriteFile(dir_.Join("initdb.d/20-data.sql"), "INSERT INTO notes VALUES (1, current_user || ' in ' || current_database());\n");
+  ASSERT_EQ(Run(Env()), "OK");
+  EXPECT_EQ(InspectPgdata(pgdata_)->state, PgdataState::kInitialized);
+  EXPECT_FALSE(std::filesystem::exists(StagingDir(pgdata_)));
+  EXPECT_THAT(ReadFile(pgdata_ + "/pg_hba.conf"), HasSubstr("\nhost all all all scram-sha-256\n"));
+  absl::StatusOr<std::string> body = QueryOverTcp("team admin", "s3cret 'pw'", "SELECT body FROM notes");
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(*body, "team admin in O'Brien's db");
+  absl::StatusOr<std::string> wrong = QueryOverTcp("team admin", "wrong", "SELECT 1");
+  EXPECT_THAT(std::string(wrong.status().message()), HasSubstr("password authentication failed"));
+  // A second start keeps the data and runs nothing again.
+  WriteFile(dir_.Join("initdb.d/30-again.sql"), "INSERT INTO notes VALUES (2, 'must not run');\n");
+  ASSERT_EQ(Run(Env()), "OK");
+  body = QueryOverTcp("team admin", "s3cret 'pw'", "SELECT count(*)::text FROM notes");
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(*body, "1");
+}
+
+TEST_F(FirstStartTest, NoPasswordWritesNothing) {
+  std::map<std::string, std::string> env = Env();
+  env.erase("POSTGRES_PASSWORD");
+  EXPECT_THAT(Run(env), HasSubstr("POSTGRES_PASSWORD is not set"));
+  EXPECT_TRUE(std::filesystem::is_empty(pgdata_));
+}
+
+// A failed init script leaves an interrupted first start; fixed, the next start clears it and
+// finishes. A *.sh script stops the start before anything is written.
+TEST_F(FirstStartTest, AFailedOrKilledFirstStartIsStartedAgain) {
+  WriteFile(dir_.Join("initdb.d/10-bad.sql"), "CREATE TABLE t (id int);\nINSERT INTO nowhere VALUES (1);\n");
+  EXPECT_THAT(Run(Env()), HasSubstr("10-bad.sql, line 2: relation \"nowhere\" does not exist"));
+  EXPECT_EQ(InspectPgdata(pgdata_)->state, PgdataState::kInterrupted);
+  WriteFile(dir_.Join("initdb.d/10-bad.sql"), "CREATE TABLE t (id int);\n");
+  WriteFile(dir_.Join("initdb.d/20-setup.sh"), "#!/bin/sh\n");
+  EXPECT_THAT(Run(Env()), HasSubstr("20-setup.sh (a shell script"));
+  EXPECT_EQ(InspectPgdata(pgdata_)->state, PgdataState::kInterrupted);  // untouched
+  std::filesystem::remove(dir_.Join("initdb.d/20-setup.sh"));
+  ASSERT_EQ(Run(Env()), "OK");
+  absl::StatusOr<std::string> t = QueryOverTcp("team admin", "s3cret 'pw'", "SELECT to_regclass('t')::text");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(*t, "t");
+}
+
+}  // namespace
+}  // namespace noshell::testing

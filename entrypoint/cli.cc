@@ -27,6 +27,8 @@
 #include "entrypoint/config.h"
 #include "entrypoint/container_facts.h"
 #include "entrypoint/early_stop.h"
+#include "entrypoint/first_start.h"
+#include "entrypoint/postgres_init.h"
 #include "entrypoint/secrets.h"
 #include "entrypoint/supervisor.h"
 #include "entrypoint/template.h"
@@ -162,6 +164,18 @@ absl::Status RunCommandBeforeApp(absl::string_view kind, const std::vector<std::
 
 // Step 6: first-start commands (each while its path does not exist), then pre-start commands.
 absl::Status RunStartCommands(const EntrypointConfig& c, const RunOptions& run, EarlyStop& early) {
+  if (c.postgres.has_value()) {
+    // Run as a command of its own (this program again, in its first-start mode): the app's user and
+    // environment, and a stop signal forwarded to it, as for any command before the app.
+    char self[4096];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return absl::FailedPreconditionError("--postgres: cannot find this program (/proc/self/exe)");
+    self[n] = '\0';
+    NOSHELL_RETURN_IF_ERROR(RunCommandBeforeApp("postgres first start",
+                                                {self, kPostgresFirstStartMode, c.postgres->bin_dir, c.postgres->popen_shim,
+                                                 c.postgres->scripts_dir, c.format == OutputFormat::kJson ? "json" : "text", c.log_level},
+                                                run, early));
+  }
   for (const FirstStartSpec& f : c.first_start) {
     struct stat st;
     if (lstat(f.creates.c_str(), &st) == 0) {
@@ -231,7 +245,30 @@ int EntrypointExitCodeFor(const absl::Status& s) {
   return kEntrypointUsage;
 }
 
+int PostgresFirstStartMain(int argc, const char* const* argv, const Env& env) {
+  if (argc != 7) {
+    std::fprintf(stderr, "entrypoint: %s is entrypoint's own (--postgres)\n", kPostgresFirstStartMode);
+    return kEntrypointUsage;
+  }
+  InitLogging("entrypoint", std::string(argv[5]) == "json" ? OutputFormat::kJson : OutputFormat::kText, argv[6]).IgnoreError();
+  absl::StatusOr<PostgresInit> init = ReadPostgresInit(env);
+  absl::Status s = init.status();
+  if (init.ok()) {
+    FirstStartTools tools;
+    tools.initdb = absl::StrCat(argv[2], "/initdb");
+    tools.postgres = absl::StrCat(argv[2], "/postgres");
+    tools.popen_shim = argv[3];
+    tools.scripts_dir = argv[4];
+    UseChildProcesses(&tools);
+    s = FirstStart(*init, tools);
+  }
+  if (s.ok()) return 0;
+  spdlog::error("postgres first start: {}", Redactor::Global().Scrub(std::string(s.message())));
+  return 1;
+}
+
 int EntrypointMain(int argc, const char* const* argv, const Env& env) {
+  if (argc > 1 && std::string(argv[1]) == kPostgresFirstStartMode) return PostgresFirstStartMain(argc, argv, env);
   IgnoreSigpipe();
   InitOpenSsl();
   absl::StatusOr<EntrypointConfig> config = ParseEntrypointConfig(argc, argv, env);

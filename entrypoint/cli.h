@@ -18,6 +18,10 @@ inline constexpr int kEntrypointMigrate = 70;   // in-process migrations failed 
 inline constexpr int kEntrypointPreStart = 71;  // a first-start or pre-start command failed
 inline constexpr int kEntrypointPermission = 77;  // bad --user, chown failed, or root refused
 
+// argv[1] of the command --postgres runs: this program again, doing the PostgreSQL first start
+// (first_start.h) as the app's user. Not an option: entrypoint's own.
+inline constexpr char kPostgresFirstStartMode[] = "--internal-postgres-first-start";
+
 // The steps before the app, in order. Which one failed decides the exit code.
 enum class EntrypointStep {
   kConfig,      // options and targets: kEntrypointUsage

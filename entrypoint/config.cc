@@ -28,6 +28,12 @@ std::vector<FlagSpec> Specs() {
        "run COMMAND (as --pre-start does) only while PATH does not exist, e.g. initdb on an empty volume; "
        "it must exit 0 and create PATH; repeatable (environment: one per line or ';')",
        true, "\n;"},
+      {"postgres", "ENTRYPOINT_POSTGRES", "BIN_DIR",
+       "before the commands, a PostgreSQL first start as the official image's (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB "
+       "and their _FILE, POSTGRES_INITDB_ARGS, POSTGRES_INITDB_WALDIR, POSTGRES_HOST_AUTH_METHOD, PGDATA, init scripts), "
+       "with no shell: BIN_DIR holds initdb and postgres"},
+      {"popen-shim", "ENTRYPOINT_POPEN_SHIM", "PATH", "libnoshell_popen.so, preloaded into initdb (default /usr/lib/noshell/libnoshell_popen.so)"},
+      {"initdb-scripts", "ENTRYPOINT_INITDB_SCRIPTS", "DIR", "--postgres's init scripts, *.sql and *.sql.gz (default /docker-entrypoint-initdb.d)"},
       {"user", "ENTRYPOINT_USER", "USER[:GROUP]", "run the app as this user (name or uid, from /etc/passwd; no NSS)"},
       {"no-supplementary-groups", "ENTRYPOINT_NO_SUPPLEMENTARY_GROUPS", "",
        "give the app only --user's primary group (default: also its /etc/group memberships)"},
@@ -138,6 +144,20 @@ absl::StatusOr<EntrypointConfig> ParseEntrypointConfig(int argc, const char* con
   c.chown = flags.GetAll("chown");
   NOSHELL_ASSIGN_OR_RETURN(c.refuse_root, flags.GetBool("refuse-root"));
 
+  if (flags.Has("postgres")) {
+    PostgresFirstStartSpec p;
+    p.bin_dir = flags.Get("postgres");
+    if (p.bin_dir.empty() || p.bin_dir[0] != '/') {
+      return absl::InvalidArgumentError(absl::StrCat("--postgres=", p.bin_dir, ": want the absolute folder of initdb and postgres"));
+    }
+    if (flags.Has("popen-shim")) p.popen_shim = flags.Get("popen-shim");
+    if (flags.Has("initdb-scripts")) p.scripts_dir = flags.Get("initdb-scripts");
+    c.postgres = std::move(p);
+  } else {
+    for (const char* needs_postgres : {"popen-shim", "initdb-scripts"}) {
+      if (flags.Has(needs_postgres)) return absl::InvalidArgumentError(absl::StrCat("--", needs_postgres, " needs --postgres"));
+    }
+  }
   for (const std::string& spec : flags.GetAll("first-start")) {
     NOSHELL_ASSIGN_OR_RETURN(FirstStartSpec f, ParseFirstStart(spec));
     c.first_start.push_back(std::move(f));

@@ -27,6 +27,13 @@ struct TemplateSpec {
   std::string owner;  // USER[:GROUP]; "" keeps the file ours
 };
 
+// --postgres=BIN_DIR: a PostgreSQL first start (first_start.h) before the commands of step 6.
+struct PostgresFirstStartSpec {
+  std::string bin_dir;                                          // initdb and postgres
+  std::string popen_shim = "/usr/lib/noshell/libnoshell_popen.so";
+  std::string scripts_dir = "/docker-entrypoint-initdb.d";
+};
+
 // --first-start=PATH:COMMAND
 struct FirstStartSpec {
   std::string creates;             // absolute
@@ -52,7 +59,8 @@ struct EntrypointConfig {
   std::string keep_caps_text;                   // as given, for the log
   std::vector<std::string> chown;
   bool refuse_root = false;
-  // 6. Commands before the app.
+  // 6. Commands before the app (a PostgreSQL first start first).
+  std::optional<PostgresFirstStartSpec> postgres;
   std::vector<FirstStartSpec> first_start;
   std::vector<std::vector<std::string>> pre_start;
   // 7. Supervision.

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -111,7 +114,38 @@ absl::Status MakeDir(const std::string& path) {
   return absl::OkStatus();
 }
 
+pid_t SpawnChild(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  for (const auto& [k, v] : extra_env) setenv(k.c_str(), v.c_str(), 1);
+  execvp(args[0], args.data());
+  std::fprintf(stderr, "entrypoint: cannot run %s: %s\n", args[0], std::strerror(errno));
+  _exit(errno == ENOENT ? 127 : 126);
+}
+
 }  // namespace
+
+void UseChildProcesses(FirstStartTools* tools) {
+  tools->run = [](const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra) -> absl::Status {
+    const pid_t pid = SpawnChild(argv, extra);
+    if (pid < 0) return ErrnoToStatus(errno, "fork");
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR) return ErrnoToStatus(errno, "waitpid");
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
+    return absl::AbortedError(WIFEXITED(status) ? absl::StrCat(argv[0], " exited with ", WEXITSTATUS(status))
+                                                : absl::StrCat(argv[0], " was killed by signal ", WTERMSIG(status)));
+  };
+  tools->start = [](const std::vector<std::string>& argv) -> absl::StatusOr<pid_t> {
+    const pid_t pid = SpawnChild(argv, {});
+    if (pid < 0) return ErrnoToStatus(errno, "fork");
+    return pid;
+  };
+}
 
 absl::Status FirstStart(const PostgresInit& init, const FirstStartTools& t) {
   NOSHELL_ASSIGN_OR_RETURN(Pgdata state, InspectPgdata(init.pgdata));

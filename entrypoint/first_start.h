@@ -33,6 +33,10 @@ struct FirstStartTools {
   std::function<absl::StatusOr<pid_t>(const std::vector<std::string>& argv)> start;
 };
 
+// Fills `tools.run` and `tools.start` with plain child processes of this one (fork and execvp, our
+// environment plus the extra variables), for a process that is itself the first start's.
+void UseChildProcesses(FirstStartTools* tools);
+
 // Nothing to do for a finished cluster (of the right major version); otherwise the whole first
 // start. Errors say which step failed; a failed first start leaves PGDATA as an interrupted one,
 // which the next start clears and begins again.

@@ -32,6 +32,7 @@ namespace noshell::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
 const std::string kShim = NOSHELL_LIB_DIR "/libnoshell_popen.so";
@@ -107,15 +108,9 @@ class FirstStartTest : public ::testing::Test {
             {"POSTGRES_INITDB_ARGS", "--locale=C -E UTF8 --no-sync"}};
   }
   std::string Run(const std::map<std::string, std::string>& env) { return FirstStartAsPostgres(env, scripts_, dir_.Join("result")); }
-  // Starts the committed cluster on a TCP port and logs in as `user` with `password` to `db`.
-  absl::StatusOr<std::string> QueryOverTcp(const std::string& user, const std::string& password, const std::string& sql) {
-    const int port = FreePort();
-    RunOptions o;
-    o.uid = pw_->pw_uid;
-    o.gid = pw_->pw_gid;
-    Process server({absl::StrCat(kBin, "/postgres"), "-D", pgdata_, "-c", "listen_addresses=127.0.0.1", "-p", absl::StrCat(port), "-k",
-                    dir_.path()},
-                   o, dir_.Join("server.log"));
+  // Logs in over TCP on `port` as `user` with `password` to POSTGRES_DB (waiting for the server to
+  // come up) and returns the first column of `sql`'s first row.
+  absl::StatusOr<std::string> Query(int port, const std::string& user, const std::string& password, const std::string& sql) {
     auto quoted = [](const std::string& v) {
       std::string out = "'";
       for (char c : v) {
@@ -129,7 +124,7 @@ class FirstStartTest : public ::testing::Test {
                                                 MapEnv{});
     if (!target.ok()) return target.status();
     absl::StatusOr<std::unique_ptr<Database>> db = absl::UnavailableError("not tried");
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 300; ++i) {
       db = Database::Connect(*target, absl::Now() + absl::Seconds(5));
       if (db.ok() || absl::StrContains(db.status().message(), "password authentication failed")) break;
       absl::SleepFor(absl::Milliseconds(100));
@@ -138,6 +133,17 @@ class FirstStartTest : public ::testing::Test {
     absl::StatusOr<std::vector<Row>> rows = (*db)->Query(sql);
     if (!rows.ok()) return rows.status();
     return rows->empty() ? "" : (*rows)[0][0];
+  }
+  // Starts the committed cluster on a TCP port and queries it.
+  absl::StatusOr<std::string> QueryOverTcp(const std::string& user, const std::string& password, const std::string& sql) {
+    const int port = FreePort();
+    RunOptions o;
+    o.uid = pw_->pw_uid;
+    o.gid = pw_->pw_gid;
+    Process server({absl::StrCat(kBin, "/postgres"), "-D", pgdata_, "-c", "listen_addresses=127.0.0.1", "-p", absl::StrCat(port), "-k",
+                    dir_.path()},
+                   o, dir_.Join("server.log"));
+    return Query(port, user, password, sql);
   }
 
   TempDir dir_;
@@ -187,6 +193,35 @@ TEST_F(FirstStartTest, AFailedOrKilledFirstStartIsStartedAgain) {
   absl::StatusOr<std::string> t = QueryOverTcp("team admin", "s3cret 'pw'", "SELECT to_regclass('t')::text");
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(*t, "t");
+}
+
+// The whole of it through the binary, as an image's ENTRYPOINT runs it: entrypoint --postgres does the
+// first start (as itself, in its own mode), then runs the server; TERM stops it.
+TEST_F(FirstStartTest, EntrypointPostgresInitialisesThenRunsTheServer) {
+  WriteFile(dir_.Join("initdb.d/10-schema.sql"), "CREATE TABLE notes (body text);\nINSERT INTO notes VALUES ('from init');\n");
+  WriteFile(dir_.Join("pw"), "s3cret 'pw'\n", 0600);
+  ASSERT_EQ(chown(dir_.Join("pw").c_str(), pw_->pw_uid, pw_->pw_gid), 0);
+  const int port = FreePort();
+  RunOptions o;
+  o.no_shell = true;
+  o.uid = pw_->pw_uid;
+  o.gid = pw_->pw_gid;
+  o.env = Env();
+  o.env.erase("POSTGRES_PASSWORD");
+  o.env["POSTGRES_PASSWORD_FILE"] = dir_.Join("pw");
+  o.env["PATH"] = "/usr/bin:/bin";
+  Process app({BinaryPath("entrypoint"), absl::StrCat("--postgres=", kBin), "--popen-shim=" + kShim, "--initdb-scripts=" + scripts_, "--",
+               absl::StrCat(kBin, "/postgres"), "-D", pgdata_, "-c", "listen_addresses=127.0.0.1", "-p", absl::StrCat(port), "-k", dir_.path()},
+              o, dir_.Join("entrypoint.log"));
+  absl::StatusOr<std::string> body = Query(port, "team admin", "s3cret 'pw'", "SELECT body FROM notes");
+  ASSERT_TRUE(body.ok()) << body.status() << ReadFile(dir_.Join("entrypoint.log"));
+  EXPECT_EQ(*body, "from init");
+  EXPECT_EQ(InspectPgdata(pgdata_)->state, PgdataState::kInitialized);
+  const std::string log = ReadFile(dir_.Join("entrypoint.log"));
+  EXPECT_THAT(log, HasSubstr("first start: PostgreSQL cluster ready"));
+  EXPECT_THAT(log, Not(HasSubstr("s3cret")));
+  app.Signal(SIGTERM);
+  EXPECT_EQ(app.Wait(), 0);
 }
 
 }  // namespace

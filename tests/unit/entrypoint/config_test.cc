@@ -73,6 +73,21 @@ TEST(EntrypointConfigTest, EveryStepsOptions) {
   EXPECT_EQ(c->format, OutputFormat::kJson);
 }
 
+TEST(EntrypointConfigTest, PostgresFirstStart) {
+  auto c = Parse({"--postgres=/usr/lib/postgresql/15/bin", "--", "postgres"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_TRUE(c->postgres.has_value());
+  EXPECT_EQ(c->postgres->bin_dir, "/usr/lib/postgresql/15/bin");
+  EXPECT_EQ(c->postgres->popen_shim, "/usr/lib/noshell/libnoshell_popen.so");
+  EXPECT_EQ(c->postgres->scripts_dir, "/docker-entrypoint-initdb.d");
+  c = Parse({"--", "postgres"}, MapEnv{{"ENTRYPOINT_POSTGRES", "/pg/bin"}, {"ENTRYPOINT_POPEN_SHIM", "/x.so"}, {"ENTRYPOINT_INITDB_SCRIPTS", "/i"}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->postgres->bin_dir, "/pg/bin");
+  EXPECT_EQ(c->postgres->popen_shim, "/x.so");
+  EXPECT_EQ(c->postgres->scripts_dir, "/i");
+  EXPECT_FALSE(Parse({"--", "postgres"})->postgres.has_value());
+}
+
 TEST(EntrypointConfigTest, BadUsageNamesTheProblem) {
   struct Case {
     std::vector<const char*> args;
@@ -89,6 +104,9 @@ TEST(EntrypointConfigTest, BadUsageNamesTheProblem) {
            Case{{"--first-start=/x:", "--", "/app"}, "want /ABSOLUTE/PATH:COMMAND"},
            Case{{"--keep-caps=NET_ADMIN", "--", "/app"}, "--keep-caps needs --user"},
            Case{{"--chown=/data", "--", "/app"}, "--chown needs --user"},
+           Case{{"--postgres=bin", "--", "/app"}, "--postgres=bin: want the absolute folder of initdb and postgres"},
+           Case{{"--popen-shim=/lib/x.so", "--", "/app"}, "--popen-shim needs --postgres"},
+           Case{{"--initdb-scripts=/init", "--", "/app"}, "--initdb-scripts needs --postgres"},
            Case{{"--user=app", "--keep-caps=FLY", "--", "/app"}, "FLY"},
            Case{{"--rewrite-signal=TERM", "--", "/app"}, "TERM"},
            Case{{"--format=xml", "--", "/app"}, "\"xml\""},

@@ -251,17 +251,13 @@ int PostgresFirstStartMain(int argc, const char* const* argv, const Env& env) {
     return kEntrypointUsage;
   }
   InitLogging("entrypoint", std::string(argv[5]) == "json" ? OutputFormat::kJson : OutputFormat::kText, argv[6]).IgnoreError();
-  absl::StatusOr<PostgresInit> init = ReadPostgresInit(env);
-  absl::Status s = init.status();
-  if (init.ok()) {
-    FirstStartTools tools;
-    tools.initdb = absl::StrCat(argv[2], "/initdb");
-    tools.postgres = absl::StrCat(argv[2], "/postgres");
-    tools.popen_shim = argv[3];
-    tools.scripts_dir = argv[4];
-    UseChildProcesses(&tools);
-    s = FirstStart(*init, tools);
-  }
+  FirstStartTools tools;
+  tools.initdb = absl::StrCat(argv[2], "/initdb");
+  tools.postgres = absl::StrCat(argv[2], "/postgres");
+  tools.popen_shim = argv[3];
+  tools.scripts_dir = argv[4];
+  UseChildProcesses(&tools);
+  const absl::Status s = FirstStartFromEnvironment(env, tools);
   if (s.ok()) return 0;
   spdlog::error("postgres first start: {}", Redactor::Global().Scrub(std::string(s.message())));
   return 1;

@@ -212,4 +212,17 @@ absl::Status FirstStart(const PostgresInit& init, const FirstStartTools& t) {
   return absl::OkStatus();
 }
 
+absl::Status FirstStartFromEnvironment(const Env& env, const FirstStartTools& tools) {
+  PostgresInit defaults;
+  const std::optional<std::string> pgdata = env.Get("PGDATA");
+  NOSHELL_ASSIGN_OR_RETURN(Pgdata state, InspectPgdata(pgdata.has_value() && !pgdata->empty() ? *pgdata : defaults.pgdata));
+  if (state.state == PgdataState::kInitialized) {
+    PostgresInit init;
+    if (pgdata.has_value() && !pgdata->empty()) init.pgdata = *pgdata;
+    return FirstStart(init, tools);  // the version check, and nothing else
+  }
+  NOSHELL_ASSIGN_OR_RETURN(PostgresInit init, ReadPostgresInit(env));
+  return FirstStart(init, tools);
+}
+
 }  // namespace noshell

@@ -42,6 +42,11 @@ void UseChildProcesses(FirstStartTools* tools);
 // which the next start clears and begins again.
 absl::Status FirstStart(const PostgresInit& init, const FirstStartTools& tools);
 
+// What entrypoint --postgres runs: nothing but the version check when PGDATA (from `env`) holds a
+// finished cluster, as upstream, which reads POSTGRES_* only for a first start (a restart needs no
+// password); otherwise ReadPostgresInit(env) and FirstStart.
+absl::Status FirstStartFromEnvironment(const Env& env, const FirstStartTools& tools);
+
 }  // namespace noshell
 
 #endif  // NOSHELL_ENTRYPOINT_FIRST_START_H_

@@ -222,6 +222,18 @@ TEST_F(FirstStartTest, EntrypointPostgresInitialisesThenRunsTheServer) {
   EXPECT_THAT(log, Not(HasSubstr("s3cret")));
   app.Signal(SIGTERM);
   EXPECT_EQ(app.Wait(), 0);
+  // A restart needs no POSTGRES_* (as upstream's): the cluster is there.
+  RunOptions restart = o;
+  restart.env = {{"PGDATA", pgdata_}, {"PATH", "/usr/bin:/bin"}};
+  Process again({BinaryPath("entrypoint"), absl::StrCat("--postgres=", kBin), "--popen-shim=" + kShim, "--initdb-scripts=" + scripts_, "--",
+                 absl::StrCat(kBin, "/postgres"), "-D", pgdata_, "-c", "listen_addresses=127.0.0.1", "-p", absl::StrCat(port), "-k", dir_.path()},
+                restart, dir_.Join("restart.log"));
+  body = Query(port, "team admin", "s3cret 'pw'", "SELECT count(*)::text FROM notes");
+  ASSERT_TRUE(body.ok()) << body.status() << ReadFile(dir_.Join("restart.log"));
+  EXPECT_EQ(*body, "1");
+  EXPECT_THAT(ReadFile(dir_.Join("restart.log")), HasSubstr("holds a PostgreSQL 15 cluster: starting it"));
+  again.Signal(SIGTERM);
+  EXPECT_EQ(again.Wait(), 0);
 }
 
 }  // namespace

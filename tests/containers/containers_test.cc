@@ -254,12 +254,19 @@ TEST(ImagesTest, NoShellAnywhereAndNonRootUsers) {
     EXPECT_FALSE(user.empty()) << image << " runs as root by default";
     EXPECT_FALSE(absl::StartsWith(user, "0") || absl::StartsWith(user, "root")) << image << " user " << user;
   }
-  // The toolbox holds the three programs and the licence notices, nothing else.
+  // The toolbox holds the three programs, the library initdb gets preloaded (entrypoint --postgres)
+  // and the licence notices, nothing else.
   std::vector<std::string> toolbox = ListFiles(kToolbox);
   std::set<std::string> top;
   for (const std::string& f : toolbox) top.insert(std::string(absl::StripSuffix(f, "/")).substr(0, f.find('/')));
-  EXPECT_EQ(top, (std::set<std::string>{"entrypoint", "healthcheck", "licenses", "migrate"})) << absl::StrJoin(toolbox, " ");
+  EXPECT_EQ(top, (std::set<std::string>{"entrypoint", "healthcheck", "licenses", "migrate", "usr"})) << absl::StrJoin(toolbox, " ");
   EXPECT_THAT(absl::StrJoin(toolbox, " "), HasSubstr("licenses/libpq-dev.copyright"));
+  EXPECT_THAT(absl::StrJoin(toolbox, " "), HasSubstr("usr/lib/noshell/libnoshell_popen.so"));
+  for (const std::string& f : toolbox) {
+    if (absl::StartsWith(f, "usr")) {
+      EXPECT_THAT(f, ::testing::AnyOf("usr/", "usr/lib/", "usr/lib/noshell/", "usr/lib/noshell/libnoshell_popen.so")) << f;
+    }
+  }
 
   const int64_t toolbox_size = ImageSize(kToolbox), app = ImageSize(kApp), base = ImageSize(kDistroless);
   std::printf("[sizes] toolbox image %.2f MB; example app image %.2f MB = distroless base %.2f MB + %.2f MB added "
@@ -496,6 +503,54 @@ TEST_F(StackTest, KubernetesExampleRunsWithInitContainerAndProbes) {
   MustPodman({"wait", job + "-migrate"}, absl::Minutes(2));
   EXPECT_EQ(ExitCode(job + "-migrate"), 0);
   EXPECT_THAT(Podman({"logs", job + "-migrate"}).out, HasSubstr("\"event\":\"nothing-to-do\""));
+}
+
+// An empty named volume, in an image with no shell: entrypoint --postgres makes the cluster from the
+// official image's variables (the password from a secret file, a database whose name has a space,
+// an init .sql and .sql.gz), a wrong password is refused over TCP, a restart keeps the data and
+// makes nothing again; without a password the start fails and writes nothing.
+TEST(PostgresExampleTest, FirstStartOnAnEmptyVolumeWithNoShell) {
+  TempDir dir;
+  WriteFile(dir.Join("pw"), "First-s3cret\n", 0600);
+  ASSERT_EQ(mkdir(dir.Join("initdb.d").c_str(), 0755), 0);
+  WriteFile(dir.Join("initdb.d/10-schema.sql"), "CREATE TABLE notes (body text);\nINSERT INTO notes VALUES ('from .sql');\n");
+  WriteFile(dir.Join("initdb.d/20-data.sql"), "INSERT INTO notes VALUES ('from .sql.gz');\n");
+  ASSERT_EQ(RunCommand({"gzip", dir.Join("initdb.d/20-data.sql")}).exit_code, 0);
+  ChownTree(dir.path(), 999, 999);
+  const std::string vol = Name("pg-first-volume"), pg = Name("postgres-first");
+  Cleanup c;
+  c.Add({"volume", "rm", "-f", vol});
+  c.Add({"rm", "-f", "-t", "0", pg});
+  MustPodman({"volume", "create", vol});
+  MustPodman({"run", "-d", "--name", pg, "-v", vol + ":/var/lib/postgresql/data", "-v", dir.Join("pw") + ":/run/secrets/pw:ro", "-v",
+              dir.Join("initdb.d") + ":/docker-entrypoint-initdb.d:ro", "-e", "POSTGRES_PASSWORD_FILE=/run/secrets/pw", "-e",
+              "POSTGRES_DB=team db", kPostgres});
+  ASSERT_TRUE(WaitHealthy(pg, absl::Seconds(120)));
+  EXPECT_TRUE(PgQuery(pg, "team%20db", "SELECT count(*) = 2 FROM notes"));
+  RunResult wrong = Podman({"exec", pg, "/usr/local/bin/healthcheck", "--timeout=3s",
+                            "postgres://postgres:wrong@127.0.0.1:5432/postgres?sslmode=disable"});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_THAT(wrong.out + wrong.err, HasSubstr("password authentication failed"));
+  RunResult right = Podman({"exec", pg, "/usr/local/bin/healthcheck", "--timeout=3s",
+                            "postgres://postgres:First-s3cret@127.0.0.1:5432/team%20db?sslmode=disable"});
+  EXPECT_EQ(right.exit_code, 0) << right.out << right.err;
+  MustPodman({"restart", "-t", "30", pg}, absl::Seconds(90));
+  ASSERT_TRUE(WaitHealthy(pg, absl::Seconds(60)));
+  EXPECT_TRUE(PgQuery(pg, "team%20db", "SELECT count(*) = 2 FROM notes"));
+  const std::string logs = Podman({"logs", pg}).err + Podman({"logs", pg}).out;
+  EXPECT_THAT(logs, HasSubstr("first start: PostgreSQL cluster ready"));
+  EXPECT_THAT(logs, HasSubstr("holds a PostgreSQL 15 cluster: starting it"));
+  EXPECT_THAT(logs, Not(HasSubstr("First-s3cret")));
+
+  const std::string empty = Name("pg-nopw-volume"), nopw = Name("postgres-nopw");
+  c.Add({"volume", "rm", "-f", empty});
+  c.Add({"rm", "-f", "-t", "0", nopw});
+  MustPodman({"volume", "create", empty});
+  Podman({"run", "--name", nopw, "-v", empty + ":/var/lib/postgresql/data", kPostgres});
+  EXPECT_EQ(ExitCode(nopw), 71);
+  EXPECT_THAT(Podman({"logs", nopw}).err, HasSubstr("POSTGRES_PASSWORD is not set"));
+  const std::string mount = MustPodman({"volume", "inspect", empty, "--format", "{{.Mountpoint}}"});
+  EXPECT_TRUE(std::filesystem::is_empty(std::string(absl::StripAsciiWhitespace(mount))));
 }
 
 // A stop's TERM reaches PostgreSQL as INT (--rewrite-signal=TERM:INT): a fast shutdown that

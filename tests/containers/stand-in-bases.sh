@@ -8,8 +8,8 @@
 # distroless-static:nonroot  gcr.io/distroless/static-debian12:nonroot: /etc/passwd and /etc/group
 #                            with root, nobody and nonroot (65532), CA certificates, /tmp, user
 #                            65532, workdir /home/nonroot
-# postgres:15                docker.io/library/postgres:15-bookworm: the server from Debian's
-#                            postgresql-15 with its libraries, share files and time zones, user
+# postgres:15                docker.io/library/postgres:15-bookworm: the server and initdb from
+#                            Debian's postgresql-15 with their libraries, share files and time zones, user
 #                            postgres (999), PATH and PGDATA as upstream
 # redis:7                    docker.io/library/redis:7-bookworm: redis-server with its libraries,
 #                            user redis (999), /data
@@ -77,7 +77,7 @@ r=$work/postgres
 mkdir -p "$r"
 etc_files "$r" 'postgres:x:999:999:PostgreSQL administrator:/var/lib/postgresql:/sbin/nologin'
 # llvmjit.so (and the 100 MB libLLVM it loads) is left out: the examples run with jit = off.
-add_with_libs "$r" /usr/lib/postgresql/15/bin/postgres $(ls /usr/lib/postgresql/15/lib/*.so | grep -v llvmjit)
+add_with_libs "$r" /usr/lib/postgresql/15/bin/postgres /usr/lib/postgresql/15/bin/initdb $(ls /usr/lib/postgresql/15/lib/*.so | grep -v llvmjit)
 put "$r" /usr/share/postgresql/15
 put "$r" /usr/share/zoneinfo
 mkdir -p "$r/var/lib/postgresql/data" "$r/var/run/postgresql"

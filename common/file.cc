@@ -1,6 +1,7 @@
 // common/file.cc — see file.h.
 #include "common/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <set>
 
 #include "absl/strings/escaping.h"
@@ -111,6 +113,22 @@ absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_byt
   close(fd);
   data.resize(have);
   return data;
+}
+
+absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir.c_str()), &closedir);
+  if (d == nullptr) return ErrnoToStatus(errno, dir);
+  std::vector<std::string> out;
+  for (;;) {
+    errno = 0;
+    const dirent* e = readdir(d.get());
+    if (e == nullptr) {
+      if (errno != 0) return ErrnoToStatus(errno, dir);
+      return out;
+    }
+    const absl::string_view name = e->d_name;
+    if (name != "." && name != "..") out.emplace_back(name);
+  }
 }
 
 absl::StatusOr<StagedFile> StagedFile::Write(const std::string& path, absl::string_view content, mode_t mode,

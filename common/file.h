@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -19,6 +20,10 @@ namespace noshell {
 // FIFO, a socket or a device is refused without blocking; so is a file larger than `max_bytes`
 // and a read error part-way. `what` names the file in messages: "read <what> <path>: why".
 absl::StatusOr<std::string> ReadWholeFile(absl::string_view path, size_t max_bytes, absl::string_view what);
+
+// The names in folder `dir` (not "." and ".."), in the order the file system gives them. kNotFound
+// when it does not exist; other errors as ErrnoToStatus names them.
+absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir);
 
 // Writes `content` to `path` atomically: a temp file with an unpredictable name beside `path`,
 // created with O_EXCL|O_NOFOLLOW (a symlink planted there is never followed), given its final

@@ -26,17 +26,6 @@
 namespace noshell {
 namespace {
 
-// A libpq conninfo value, quoted: 'O\'Brien admin'.
-std::string ConninfoValue(absl::string_view v) {
-  std::string out = "'";
-  for (char c : v) {
-    if (c == '\'' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
-
 absl::Status WriteSecretFile(const std::string& path, const std::string& content) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("create ", path));
@@ -68,8 +57,8 @@ class TemporaryServer {
   // Waits until `user` can log in to `db`, or the server exits, or `wait` passes.
   absl::StatusOr<std::unique_ptr<Database>> Connect(const std::string& user, const std::string& db, absl::Duration wait) {
     const absl::Time deadline = absl::Now() + wait;
-    NOSHELL_ASSIGN_OR_RETURN(Target target, ParseTarget(absl::StrCat("host=", ConninfoValue(socket_dir_), " port=5432 user=",
-                                                                     ConninfoValue(user), " dbname=", ConninfoValue(db)),
+    NOSHELL_ASSIGN_OR_RETURN(Target target, ParseTarget(absl::StrCat("host=", QuoteConninfoValue(socket_dir_), " port=5432 user=",
+                                                                     QuoteConninfoValue(user), " dbname=", QuoteConninfoValue(db)),
                                                         MapEnv{}));
     absl::Status last = absl::UnavailableError("not tried");
     while (absl::Now() < deadline) {
@@ -127,6 +116,16 @@ pid_t SpawnChild(const std::vector<std::string>& argv, const std::map<std::strin
 }
 
 }  // namespace
+
+std::string QuoteConninfoValue(absl::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
 
 void UseChildProcesses(FirstStartTools* tools) {
   tools->run = [](const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra) -> absl::Status {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "entrypoint/postgres_init.h"
 
@@ -32,6 +33,9 @@ struct FirstStartTools {
   // Starts `argv` and returns its pid; the caller signals and reaps it.
   std::function<absl::StatusOr<pid_t>(const std::vector<std::string>& argv)> start;
 };
+
+// A value for a libpq "key=value" connection string, quoted: 'O\'Brien admin'.
+std::string QuoteConninfoValue(absl::string_view value);
 
 // Fills `tools.run` and `tools.start` with plain child processes of this one (fork and execvp, our
 // environment plus the extra variables), for a process that is itself the first start's.

@@ -1,11 +1,9 @@
 // entrypoint/init_scripts.cc — see init_scripts.h.
 #include "entrypoint/init_scripts.h"
 
-#include <dirent.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <memory>
 
 #include "absl/strings/match.h"
@@ -57,20 +55,11 @@ absl::StatusOr<std::string> Gunzip(const std::string& in, const std::string& pat
 
 absl::StatusOr<std::vector<InitScript>> ListInitScripts(const std::string& dir) {
   std::vector<InitScript> out;
-  std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir.c_str()), &closedir);
-  if (d == nullptr) {
-    if (errno == ENOENT) return out;
-    return absl::InvalidArgumentError(ErrnoToStatus(errno, dir).message());
-  }
+  absl::StatusOr<std::vector<std::string>> names = ListDirectory(dir);
+  if (absl::IsNotFound(names.status())) return out;
+  if (!names.ok()) return absl::InvalidArgumentError(names.status().message());
   std::vector<std::string> refused;
-  for (;;) {
-    errno = 0;
-    const dirent* e = readdir(d.get());
-    if (e == nullptr) {
-      if (errno != 0) return absl::InvalidArgumentError(ErrnoToStatus(errno, dir).message());
-      break;
-    }
-    const std::string name = e->d_name;
+  for (const std::string& name : *names) {
     if (absl::StartsWith(name, ".")) continue;
     InitScript s{absl::StrCat(dir, "/", name), name, InitScriptKind::kOther};
     if (absl::EndsWith(name, ".sql")) s.kind = InitScriptKind::kSql;

@@ -1,7 +1,6 @@
 // entrypoint/pgdata.cc — see pgdata.h.
 #include "entrypoint/pgdata.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,24 +24,11 @@ namespace {
 
 constexpr char kVersionFile[] = "PG_VERSION";
 
-// The entries of `dir` (not . and ..); nothing when it does not exist.
+// The entries of `dir`; nothing when it does not exist.
 absl::StatusOr<std::vector<std::string>> Entries(const std::string& dir) {
-  std::vector<std::string> out;
-  std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir.c_str()), &closedir);
-  if (d == nullptr) {
-    if (errno == ENOENT) return out;
-    return ErrnoToStatus(errno, dir);
-  }
-  for (;;) {
-    errno = 0;
-    const dirent* e = readdir(d.get());
-    if (e == nullptr) {
-      if (errno != 0) return ErrnoToStatus(errno, dir);
-      return out;
-    }
-    const std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
+  absl::StatusOr<std::vector<std::string>> names = ListDirectory(dir);
+  if (absl::IsNotFound(names.status())) return std::vector<std::string>();
+  return names;
 }
 
 absl::Status RemoveAll(const std::string& path) {

@@ -4,9 +4,7 @@
 // upstream's pg_hba line (a wrong password is refused over TCP), a restart that keeps the data, and a
 // first start killed part-way that the next start clears and finishes.
 #include <pwd.h>
-#include <sched.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,26 +35,11 @@ using ::testing::Not;
 constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
 const std::string kShim = NOSHELL_LIB_DIR "/libnoshell_popen.so";
 
-pid_t Spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env) {
-  pid_t pid = fork();
-  if (pid != 0) return pid;
-  for (const auto& [k, v] : extra_env) setenv(k.c_str(), v.c_str(), 1);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execvp(args[0], args.data());
-  _exit(127);
-}
-
 // Runs FirstStart in a child: as the postgres user, where no shell can run. Returns its outcome.
 std::string FirstStartAsPostgres(const std::map<std::string, std::string>& env, const std::string& scripts, const std::string& result_file) {
   pid_t pid = fork();
   if (pid == 0) {
-    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(125);
-    for (const char* shell : kShells) {
-      struct stat st;
-      if (lstat(shell, &st) == 0 && S_ISREG(st.st_mode)) mount("/dev/null", shell, nullptr, MS_BIND, nullptr);
-    }
+    if (!HideShells()) _exit(125);
     passwd* pw = getpwnam("postgres");
     if (pw == nullptr || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) _exit(125);
     std::string outcome;
@@ -69,12 +52,7 @@ std::string FirstStartAsPostgres(const std::map<std::string, std::string>& env, 
       t.postgres = absl::StrCat(kBin, "/postgres");
       t.popen_shim = kShim;
       t.scripts_dir = scripts;
-      t.run = [](const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra) -> absl::Status {
-        int status = 0;
-        waitpid(Spawn(argv, extra), &status, 0);
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? absl::OkStatus() : absl::AbortedError(absl::StrCat("status ", status));
-      };
-      t.start = [](const std::vector<std::string>& argv) -> absl::StatusOr<pid_t> { return Spawn(argv, {}); };
+      UseChildProcesses(&t);
       absl::Status s = FirstStart(*init, t);
       outcome = s.ok() ? "OK" : std::string(s.message());
     }
@@ -111,17 +89,10 @@ class FirstStartTest : public ::testing::Test {
   // Logs in over TCP on `port` as `user` with `password` to POSTGRES_DB (waiting for the server to
   // come up) and returns the first column of `sql`'s first row.
   absl::StatusOr<std::string> Query(int port, const std::string& user, const std::string& password, const std::string& sql) {
-    auto quoted = [](const std::string& v) {
-      std::string out = "'";
-      for (char c : v) {
-        if (c == '\'' || c == '\\') out.push_back('\\');
-        out.push_back(c);
-      }
-      return out + "'";
-    };
-    absl::StatusOr<Target> target = ParseTarget(absl::StrCat("host=127.0.0.1 port=", port, " user=", quoted(user), " password=", quoted(password),
-                                                             " dbname=", quoted("O'Brien's db"), " sslmode=disable"),
-                                                MapEnv{});
+    absl::StatusOr<Target> target =
+        ParseTarget(absl::StrCat("host=127.0.0.1 port=", port, " user=", QuoteConninfoValue(user), " password=", QuoteConninfoValue(password),
+                                 " dbname=", QuoteConninfoValue("O'Brien's db"), " sslmode=disable"),
+                    MapEnv{});
     if (!target.ok()) return target.status();
     absl::StatusOr<std::unique_ptr<Database>> db = absl::UnavailableError("not tried");
     for (int i = 0; i < 300; ++i) {

@@ -71,15 +71,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const RunOptions& o, int out_f
   if (!o.chroot_dir.empty()) {
     if (chroot(o.chroot_dir.c_str()) != 0 || chdir("/") != 0) _exit(125);
   }
-  if (o.no_shell) {
-    // A mount namespace of its own in which every shell this machine has is /dev/null: running one
-    // fails with EACCES, as in an image that holds none.
-    if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(125);
-    for (const char* shell : kShells) {
-      struct stat st;
-      if (lstat(shell, &st) == 0 && S_ISREG(st.st_mode) && mount("/dev/null", shell, nullptr, MS_BIND, nullptr) != 0) _exit(125);
-    }
-  }
+  if (o.no_shell && !HideShells()) _exit(125);
   if (o.gid != static_cast<gid_t>(-1)) {
     setgroups(0, nullptr);
     if (setgid(o.gid) != 0) _exit(125);
@@ -87,6 +79,17 @@ pid_t Spawn(const std::vector<std::string>& argv, const RunOptions& o, int out_f
   if (o.uid != static_cast<uid_t>(-1) && setuid(o.uid) != 0) _exit(125);
   execvpe(args[0], args.data(), envp.data());
   _exit(errno == ENOENT ? 127 : 126);
+}
+
+bool HideShells() {
+  // A mount namespace of its own in which every shell this machine has is /dev/null: running one
+  // fails with EACCES, as in an image that holds none.
+  if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
+  for (const char* shell : kShells) {
+    struct stat st;
+    if (lstat(shell, &st) == 0 && S_ISREG(st.st_mode) && mount("/dev/null", shell, nullptr, MS_BIND, nullptr) != 0) return false;
+  }
+  return true;
 }
 
 int DecodeStatus(int status) {

@@ -58,6 +58,10 @@ struct RunOptions {
 inline constexpr const char* kShells[] = {"/usr/bin/dash", "/usr/bin/bash", "/bin/dash", "/bin/bash", "/usr/bin/sh", "/bin/sh",
                                           "/usr/bin/busybox", "/bin/busybox", "/usr/bin/zsh", "/usr/bin/ksh", "/usr/bin/mksh"};
 
+// In a child about to run something (root only): a mount namespace of its own in which every
+// shell of kShells is /dev/null, so none can run. False when that is not permitted.
+bool HideShells();
+
 // Runs argv[0] (a path; PATH is searched) to completion and captures its output.
 RunResult RunCommand(const std::vector<std::string>& argv, const RunOptions& options = {});
 

@@ -1,8 +1,6 @@
 // tests/integration/init_scripts_test.cc — /docker-entrypoint-initdb.d scripts run by our own client
 // on a real PostgreSQL 15 (entrypoint/init_scripts.h): psql-grade statements, COPY data, *.sql.gz,
 // and ON_ERROR_STOP: the first error stops the script and names its file and line.
-#include <zlib.h>
-
 #include <memory>
 #include <string>
 
@@ -13,6 +11,7 @@
 #include "entrypoint/init_scripts.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/gzip_for_tests.h"
 #include "tests/integration/harness.h"
 
 namespace noshell::testing {
@@ -20,19 +19,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Gzip(const std::string& data) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, data.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(&out[0]);
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 class InitScriptsTest : public ::testing::Test {
  protected:
@@ -73,7 +59,7 @@ TEST_F(InitScriptsTest, SqlAndGzippedScriptsRunInNameOrder) {
   WriteFile(dir.Join("10-schema.sql"),
             "CREATE TABLE users (id int PRIMARY KEY, name text);\n"
             "CREATE FUNCTION greet(n text) RETURNS text LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN 'hi ' || n; -- ; inside\nEND\n$$;\n");
-  WriteFile(dir.Join("20-data.sql.gz"), Gzip("COPY users (id, name) FROM stdin;\n1\tada\n2\tO'Brien\n\\.\nINSERT INTO users VALUES (3, greet('x'));\n"));
+  WriteFile(dir.Join("20-data.sql.gz"), GzipForTests("COPY users (id, name) FROM stdin;\n1\tada\n2\tO'Brien\n\\.\nINSERT INTO users VALUES (3, greet('x'));\n"));
   WriteFile(dir.Join("30-notes.txt"), "not SQL: skipped");
   ASSERT_TRUE(RunAll(dir.path()).ok());
   EXPECT_EQ(Sql("SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM users"), "1:ada,2:O'Brien,3:hi x");

@@ -2,12 +2,11 @@
 // (entrypoint/init_scripts.h); running them is tested on a real server (popen_shim_test.cc).
 #include "entrypoint/init_scripts.h"
 
-#include <zlib.h>
-
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/gzip_for_tests.h"
 #include "tests/status_matchers.h"
 #include "tests/unit/scratch_dir.h"
 
@@ -16,23 +15,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Gzip(const std::string& data) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, data.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(&out[0]);
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 TEST(InitScriptsTest, ListedInNameOrderHiddenOnesLeftOut) {
   ScratchDir dir;
-  dir.Write("20-data.sql.gz", Gzip("SELECT 1;"));
+  dir.Write("20-data.sql.gz", GzipForTests("SELECT 1;"));
   dir.Write("10-schema.sql", "SELECT 1;");
   dir.Write("README.md", "notes");
   dir.Write(".hidden.sql", "SELECT 1;");
@@ -65,8 +51,8 @@ TEST(InitScriptsTest, ShellScriptsAreRefusedByName) {
 TEST(InitScriptsTest, GzipAndLineEndsAreRead) {
   ScratchDir dir;
   const std::string sql = "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n";
-  dir.Write("a.sql.gz", Gzip(sql));
-  dir.Write("b.sql.gz", Gzip("SELECT 1;\n") + Gzip("SELECT 2;\n"));  // two members, as `cat a.gz b.gz`
+  dir.Write("a.sql.gz", GzipForTests(sql));
+  dir.Write("b.sql.gz", GzipForTests("SELECT 1;\n") + GzipForTests("SELECT 2;\n"));  // two members, as `cat a.gz b.gz`
   dir.Write("c.sql", "\xEF\xBB\xBFSELECT 1;\r\nSELECT 2;\r\n");
   auto list = ListInitScripts(dir.path());
   ASSERT_TRUE(list.ok()) << list.status();
@@ -83,7 +69,7 @@ TEST(InitScriptsTest, GzipAndLineEndsAreRead) {
 
 TEST(InitScriptsTest, BadOrHugeGzipIsAnError) {
   ScratchDir dir;
-  const std::string full = Gzip(std::string(100000, 'x'));
+  const std::string full = GzipForTests(std::string(100000, 'x'));
   dir.Write("a-corrupt.sql.gz", "not gzip at all");
   dir.Write("b-truncated.sql.gz", full.substr(0, full.size() / 2));
   dir.Write("c-big.sql.gz", full);

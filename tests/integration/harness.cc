@@ -29,6 +29,18 @@
 #include "gtest/gtest.h"
 
 namespace noshell::testing {
+
+bool HideShells() {
+  // A mount namespace of its own in which every shell this machine has is /dev/null: running one
+  // fails with EACCES, as in an image that holds none.
+  if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
+  for (const char* shell : kShells) {
+    struct stat st;
+    if (lstat(shell, &st) == 0 && S_ISREG(st.st_mode) && mount("/dev/null", shell, nullptr, MS_BIND, nullptr) != 0) return false;
+  }
+  return true;
+}
+
 namespace {
 
 constexpr const char* kPgBin = "/usr/lib/postgresql/15/bin";
@@ -79,17 +91,6 @@ pid_t Spawn(const std::vector<std::string>& argv, const RunOptions& o, int out_f
   if (o.uid != static_cast<uid_t>(-1) && setuid(o.uid) != 0) _exit(125);
   execvpe(args[0], args.data(), envp.data());
   _exit(errno == ENOENT ? 127 : 126);
-}
-
-bool HideShells() {
-  // A mount namespace of its own in which every shell this machine has is /dev/null: running one
-  // fails with EACCES, as in an image that holds none.
-  if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
-  for (const char* shell : kShells) {
-    struct stat st;
-    if (lstat(shell, &st) == 0 && S_ISREG(st.st_mode) && mount("/dev/null", shell, nullptr, MS_BIND, nullptr) != 0) return false;
-  }
-  return true;
 }
 
 int DecodeStatus(int status) {

@@ -1,8 +1,9 @@
-/* entrypoint/shell_command.h — the part of sh's grammar a program's popen()/system() commands use,
- * parsed without a shell: words (unquoted, "double-quoted", 'single-quoted', backslash-escaped) and
- * the redirections [n]<word, [n]>word, [n]>>word and [n]>&m. Anything a shell would expand,
- * substitute, glob, pipe, chain or run in the background is refused, never guessed at: the caller
- * (entrypoint/popen_shim.c) then fails the call instead of running something else.
+/* entrypoint/shell_command.h — the part of sh's grammar used by the commands programs such as
+ * initdb hand to popen and system, parsed without a shell: words (unquoted, "double-quoted",
+ * 'single-quoted', backslash-escaped) and the redirections [n]<word, [n]>word, [n]>>word and
+ * [n]>&m. Anything a shell would expand, substitute, glob, pipe, chain or run in the background is
+ * refused, never guessed at: the caller (entrypoint/popen_shim.c) then fails the call instead of
+ * running something else.
  *
  * C, for the preloaded library; pure (no I/O), unit-tested and fuzzed. */
 #ifndef NOSHELL_ENTRYPOINT_SHELL_COMMAND_H_

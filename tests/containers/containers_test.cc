@@ -553,6 +553,44 @@ TEST(PostgresExampleTest, FirstStartOnAnEmptyVolumeWithNoShell) {
   EXPECT_TRUE(std::filesystem::is_empty(std::string(absl::StripAsciiWhitespace(mount))));
 }
 
+// A first start killed part-way (kill -9 while an init script runs) is not taken for a finished
+// cluster: the next start finds it, clears what it left and makes the cluster again.
+TEST(PostgresExampleTest, AFirstStartKilledPartWayIsMadeAgain) {
+  TempDir dir;
+  ASSERT_EQ(mkdir(dir.Join("initdb.d").c_str(), 0755), 0);
+  WriteFile(dir.Join("initdb.d/10-schema.sql"), "CREATE TABLE notes (body text);\nINSERT INTO notes VALUES ('made');\n");
+  WriteFile(dir.Join("initdb.d/20-slow.sql"), "SELECT pg_sleep(5);\n");
+  ChownTree(dir.path(), 999, 999);
+  const std::string vol = Name("pg-killed-volume"), pg = Name("postgres-killed");
+  Cleanup c;
+  c.Add({"volume", "rm", "-f", vol});
+  c.Add({"rm", "-f", "-t", "0", pg});
+  MustPodman({"volume", "create", vol});
+  const std::vector<std::string> run = {"run", "-d", "--name", pg, "-v", vol + ":/var/lib/postgresql/data", "-v",
+                                        dir.Join("initdb.d") + ":/docker-entrypoint-initdb.d:ro", "-e", "POSTGRES_PASSWORD=Killed-s3cret",
+                                        kPostgres};
+  MustPodman(run);
+  bool sleeping = false;
+  for (int i = 0; i < 600 && !sleeping; ++i) {
+    RunResult logs = Podman({"logs", pg});
+    sleeping = absl::StrContains(logs.out + logs.err, "init script 20-slow.sql");
+    if (!sleeping) absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(sleeping) << Podman({"logs", pg}).err;
+  MustPodman({"kill", "-s", "KILL", pg});
+  MustPodman({"wait", pg});
+  MustPodman({"rm", "-f", pg});
+  const std::string mount(absl::StripAsciiWhitespace(MustPodman({"volume", "inspect", vol, "--format", "{{.Mountpoint}}"})));
+  EXPECT_FALSE(std::filesystem::exists(mount + "/PG_VERSION"));  // not a finished cluster
+  EXPECT_TRUE(std::filesystem::exists(mount + "/.noshell-initdb"));
+  MustPodman(run);
+  ASSERT_TRUE(WaitHealthy(pg, absl::Seconds(120)));
+  EXPECT_TRUE(PgQuery(pg, "postgres", "SELECT count(*) = 1 FROM notes"));
+  const std::string logs = Podman({"logs", pg}).err + Podman({"logs", pg}).out;
+  EXPECT_THAT(logs, HasSubstr("did not finish (a crash or a kill): clearing what it left, and starting again"));
+  EXPECT_THAT(logs, HasSubstr("first start: PostgreSQL cluster ready"));
+}
+
 // A stop's TERM reaches PostgreSQL as INT (--rewrite-signal=TERM:INT): a fast shutdown that
 // disconnects clients and checkpoints, instead of a smart one that waits for them all to leave.
 TEST(PostgresExampleTest, StopIsAFastShutdown) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errno_status.h"
+#include "common/file.h"
 #include "common/status_macros.h"
 #include "common/target.h"
 #include "entrypoint/init_scripts.h"
@@ -25,16 +26,6 @@
 
 namespace noshell {
 namespace {
-
-absl::Status WriteSecretFile(const std::string& path, const std::string& content) {
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("create ", path));
-  const ssize_t n = write(fd, content.data(), content.size());
-  const int err = errno;
-  close(fd);
-  if (n != static_cast<ssize_t>(content.size())) return ErrnoToStatus(n < 0 ? err : EIO, absl::StrCat("write ", path));
-  return absl::OkStatus();
-}
 
 absl::Status AppendFile(const std::string& path, const std::string& text) {
   const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -175,7 +166,7 @@ absl::Status FirstStart(const PostgresInit& init, const FirstStartTools& t) {
 
   // initdb, with the password in a file only it reads (and only for as long as it runs).
   const std::string pwfile = absl::StrCat(staging, ".pw");
-  if (init.password.has_value()) NOSHELL_RETURN_IF_ERROR(WriteSecretFile(pwfile, *init.password + "\n"));
+  if (init.password.has_value()) NOSHELL_RETURN_IF_ERROR(WriteFileAtomically(pwfile, *init.password + "\n", 0600));
   std::vector<std::string> argv = {t.initdb};
   for (std::string& a : InitdbArguments(init, staging, pwfile)) argv.push_back(std::move(a));
   std::map<std::string, std::string> env;

@@ -48,6 +48,18 @@ class PopenShimTest : public ::testing::Test {
     }
     return RunCommand(argv, o);
   }
+  // `sql` run by the single-user backend on the cluster in `data`, as postgres, where no shell runs.
+  RunResult SingleUser(const TempDir& dir, const std::string& data, const std::string& sql) {
+    passwd* pw = getpwnam("postgres");
+    EXPECT_NE(pw, nullptr);
+    WriteFile(dir.Join("q.sql"), sql + "\n");
+    RunOptions o;
+    o.no_shell = true;
+    o.uid = pw->pw_uid;
+    o.gid = pw->pw_gid;
+    o.stdin_path = dir.Join("q.sql");
+    return RunCommand({std::string(kPgBin) + "/postgres", "--single", "-D", data, "postgres"}, o);
+  }
   RunResult Probe(const std::string& mode, const std::string& command, const std::string& text = "") {
     std::vector<std::string> argv = {kProbe, mode, command};
     if (!text.empty()) argv.push_back(text);
@@ -130,13 +142,7 @@ TEST_F(PopenShimTest, InitdbMakesAWorkingClusterWithoutAShell) {
   EXPECT_THAT(r.out, HasSubstr("Success."));
   EXPECT_EQ(ReadFile(data + "/PG_VERSION"), "15\n");
   // The single-user backend (no shell either) reads the catalog initdb wrote.
-  WriteFile(dir.Join("q.sql"), "SELECT count(*) AS databases FROM pg_database\n");
-  RunOptions o;
-  o.no_shell = true;
-  o.uid = pw->pw_uid;
-  o.gid = pw->pw_gid;
-  o.stdin_path = dir.Join("q.sql");
-  RunResult q = RunCommand({std::string(kPgBin) + "/postgres", "--single", "-D", data, "postgres"}, o);
+  RunResult q = SingleUser(dir, data, "SELECT count(*) AS databases FROM pg_database");
   EXPECT_EQ(q.exit_code, 0) << q.err;
   EXPECT_THAT(q.out, HasSubstr("databases = \"3\""));  // postgres, template0, template1
 }
@@ -176,13 +182,7 @@ TEST_F(PopenShimTest, AStagedClusterIsCommittedIntoPgdata) {
   EXPECT_TRUE(CheckMajorVersion(*done, "15").ok());
   EXPECT_FALSE(std::filesystem::exists(StagingDir(pgdata)));
 
-  WriteFile(dir.Join("q.sql"), "SELECT rolname, rolpassword IS NOT NULL AS has_password FROM pg_authid WHERE rolsuper\n");
-  RunOptions o;
-  o.no_shell = true;
-  o.uid = pw->pw_uid;
-  o.gid = pw->pw_gid;
-  o.stdin_path = dir.Join("q.sql");
-  RunResult q = RunCommand({std::string(kPgBin) + "/postgres", "--single", "-D", pgdata, "postgres"}, o);
+  RunResult q = SingleUser(dir, pgdata, "SELECT rolname, rolpassword IS NOT NULL AS has_password FROM pg_authid WHERE rolsuper");
   EXPECT_EQ(q.exit_code, 0) << q.err;
   EXPECT_THAT(q.out, HasSubstr("rolname = \"postgres\""));
   EXPECT_THAT(q.out, HasSubstr("has_password = \"t\""));

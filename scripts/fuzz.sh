@@ -19,13 +19,17 @@ trap 'rm -rf "$work"' EXIT
 
 for t in "${targets[@]}"; do
   bin="build/fuzz/fuzz/${t}_fuzz"
+  if [ ! -x "$bin" ]; then
+    echo "fuzz: $bin was not built (is $t in CMakePresets.json's fuzz build preset?)" >&2
+    exit 1
+  fi
   crashes=(tests/fuzz/crashes/"$t"/*)
   regressions=()
   for f in "${crashes[@]}"; do [ -f "$f" ] && regressions+=("$f"); done
   if [ "${#regressions[@]}" -gt 0 ]; then
     echo "== $t: replaying ${#regressions[@]} inputs that once failed"
     if ! "$bin" -runs=1 "${regressions[@]}" >"$work/replay.log" 2>&1; then
-      grep -E "ERROR|SUMMARY|Running:" "$work/replay.log" | tail -n 5 >&2
+      { grep -E "ERROR|SUMMARY|Running:" "$work/replay.log" || tail -n 5 "$work/replay.log"; } | tail -n 5 >&2
       echo "fuzz: $t fails on a kept regression input" >&2
       exit 1
     fi

@@ -134,6 +134,14 @@ absl::Status ParsePostgres(absl::string_view text, const Env& env, Target* t) {
       if (auto v = env.Get(d.var); v.has_value() && !v->empty()) t->pg_params.emplace_back(d.key, *v);
     }
   }
+  // Then the official postgres image's POSTGRES_USER (or POSTGRES_USER_FILE): inside that image,
+  // and next to it in a compose file, it names the superuser its first start made, the role a
+  // health check of `postgres:///postgres?host=/var/run/postgresql` means.
+  if (PgParam(*t, "user").empty()) {
+    auto user = GetSecret(env, "POSTGRES_USER", WholeValue::kMayContainSecret);
+    if (!user.ok()) return Bad(text, user.status().message());
+    if (user->has_value() && !(*user)->empty()) t->pg_params.emplace_back("user", **user);
+  }
   if (PgParam(*t, "password").empty()) {
     auto pw = GetSecret(env, "PGPASSWORD");
     if (!pw.ok()) return Bad(text, pw.status().message());

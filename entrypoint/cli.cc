@@ -164,17 +164,20 @@ absl::Status RunCommandBeforeApp(absl::string_view kind, const std::vector<std::
 
 // Step 6: first-start commands (each while its path does not exist), then pre-start commands.
 absl::Status RunStartCommands(const EntrypointConfig& c, const RunOptions& run, EarlyStop& early) {
-  if (c.postgres.has_value()) {
+  if (c.postgres.has_value() && !c.postgres->first_start) {
+    spdlog::info("postgres first start: skipped, the command does not start the server ({})", c.app[0]);
+  } else if (c.postgres.has_value()) {
     // Run as a command of its own (this program again, in its first-start mode): the app's user and
     // environment, and a stop signal forwarded to it, as for any command before the app.
     char self[4096];
     const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) return absl::FailedPreconditionError("--postgres: cannot find this program (/proc/self/exe)");
     self[n] = '\0';
-    NOSHELL_RETURN_IF_ERROR(RunCommandBeforeApp("postgres first start",
-                                                {self, kPostgresFirstStartMode, c.postgres->bin_dir, c.postgres->popen_shim,
-                                                 c.postgres->scripts_dir, c.format == OutputFormat::kJson ? "json" : "text", c.log_level},
-                                                run, early));
+    // After the fixed arguments, the server's own from the command, for the temporary server.
+    std::vector<std::string> argv = {self, kPostgresFirstStartMode, c.postgres->bin_dir, c.postgres->popen_shim,
+                                     c.postgres->scripts_dir, c.format == OutputFormat::kJson ? "json" : "text", c.log_level};
+    argv.insert(argv.end(), c.app.begin() + 1, c.app.end());
+    NOSHELL_RETURN_IF_ERROR(RunCommandBeforeApp("postgres first start", argv, run, early));
   }
   for (const FirstStartSpec& f : c.first_start) {
     struct stat st;
@@ -246,7 +249,7 @@ int EntrypointExitCodeFor(const absl::Status& s) {
 }
 
 int PostgresFirstStartMain(int argc, const char* const* argv, const Env& env) {
-  if (argc != 7) {
+  if (argc < 7) {
     std::fprintf(stderr, "entrypoint: %s is entrypoint's own (--postgres)\n", kPostgresFirstStartMode);
     return kEntrypointUsage;
   }
@@ -256,6 +259,7 @@ int PostgresFirstStartMain(int argc, const char* const* argv, const Env& env) {
   tools.postgres = absl::StrCat(argv[2], "/postgres");
   tools.popen_shim = argv[3];
   tools.scripts_dir = argv[4];
+  tools.server_args.assign(argv + 7, argv + argc);
   UseChildProcesses(&tools);
   const absl::Status s = FirstStartFromEnvironment(env, tools);
   if (s.ok()) return 0;

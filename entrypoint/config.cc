@@ -7,6 +7,7 @@
 #include "common/check_flags.h"
 #include "common/flags.h"
 #include "common/status_macros.h"
+#include "entrypoint/postgres_init.h"
 #include "entrypoint/supervisor.h"
 
 namespace noshell {
@@ -152,6 +153,9 @@ absl::StatusOr<EntrypointConfig> ParseEntrypointConfig(int argc, const char* con
     }
     if (flags.Has("popen-shim")) p.popen_shim = flags.Get("popen-shim");
     if (flags.Has("initdb-scripts")) p.scripts_dir = flags.Get("initdb-scripts");
+    PostgresCommand command = ReadPostgresCommand(std::move(c.app));
+    c.app = std::move(command.argv);
+    p.first_start = command.first_start;
     c.postgres = std::move(p);
   } else {
     for (const char* needs_postgres : {"popen-shim", "initdb-scripts"}) {

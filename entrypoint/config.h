@@ -32,6 +32,7 @@ struct PostgresFirstStartSpec {
   std::string bin_dir;                                          // initdb and postgres
   std::string popen_shim = "/usr/lib/noshell/libnoshell_popen.so";
   std::string scripts_dir = "/docker-entrypoint-initdb.d";
+  bool first_start = true;  // false when the command is not the server, or only asks for help
 };
 
 // --first-start=PATH:COMMAND

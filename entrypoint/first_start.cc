@@ -7,12 +7,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errno_status.h"
@@ -40,7 +43,10 @@ absl::Status AppendFile(const std::string& path, const std::string& text) {
 // The temporary server: on a unix socket only, stopped (fast shutdown) when this goes.
 class TemporaryServer {
  public:
-  TemporaryServer(pid_t pid, std::string socket_dir) : pid_(pid), socket_dir_(std::move(socket_dir)) {}
+  // `password` is sent when the server asks for one (an --auth-local=scram-sha-256 in the
+  // initdb arguments, or the command's own pg_hba.conf); trust and peer never ask.
+  TemporaryServer(pid_t pid, std::string socket_dir, std::string password)
+      : pid_(pid), socket_dir_(std::move(socket_dir)), password_(std::move(password)) {}
   ~TemporaryServer() { Stop().IgnoreError(); }
   TemporaryServer(const TemporaryServer&) = delete;
   TemporaryServer& operator=(const TemporaryServer&) = delete;
@@ -49,7 +55,8 @@ class TemporaryServer {
   absl::StatusOr<std::unique_ptr<Database>> Connect(const std::string& user, const std::string& db, absl::Duration wait) {
     const absl::Time deadline = absl::Now() + wait;
     NOSHELL_ASSIGN_OR_RETURN(Target target, ParseTarget(absl::StrCat("host=", QuoteConninfoValue(socket_dir_), " port=5432 user=",
-                                                                     QuoteConninfoValue(user), " dbname=", QuoteConninfoValue(db)),
+                                                                     QuoteConninfoValue(user), " dbname=", QuoteConninfoValue(db),
+                                                                     password_.empty() ? "" : " password=" + QuoteConninfoValue(password_)),
                                                         MapEnv{}));
     absl::Status last = absl::UnavailableError("not tried");
     while (absl::Now() < deadline) {
@@ -83,6 +90,7 @@ class TemporaryServer {
  private:
   pid_t pid_;
   std::string socket_dir_;
+  std::string password_;
 };
 
 absl::Status MakeDir(const std::string& path) {
@@ -107,6 +115,23 @@ pid_t SpawnChild(const std::vector<std::string>& argv, const std::map<std::strin
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ParseServerMajor(absl::string_view line) {
+  const size_t at = line.find("(PostgreSQL) ");
+  if (at == absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("not a PostgreSQL server's version: \"", absl::StripAsciiWhitespace(line.substr(0, 80)), "\""));
+  }
+  absl::string_view v = line.substr(at + 13);
+  size_t n = 0;
+  while (n < v.size() && absl::ascii_isdigit(v[n])) ++n;
+  if (n == 0) return absl::InvalidArgumentError(absl::StrCat("no version number in \"", absl::StripAsciiWhitespace(line.substr(0, 80)), "\""));
+  int major = 0;
+  if (!absl::SimpleAtoi(v.substr(0, n), &major)) return absl::InvalidArgumentError("version number out of range");
+  if (major >= 10 || n >= v.size() || v[n] != '.') return std::string(v.substr(0, n));
+  size_t m = n + 1;  // before 10, the major version is two numbers: 9.6
+  while (m < v.size() && absl::ascii_isdigit(v[m])) ++m;
+  return std::string(v.substr(0, m));
+}
 
 std::string QuoteConninfoValue(absl::string_view value) {
   std::string out = "'";
@@ -135,12 +160,47 @@ void UseChildProcesses(FirstStartTools* tools) {
     if (pid < 0) return ErrnoToStatus(errno, "fork");
     return pid;
   };
+  tools->output = [](const std::vector<std::string>& argv) -> absl::StatusOr<std::string> {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return ErrnoToStatus(errno, "pipe");
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      dup2(fds[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copy
+      execvp(args[0], args.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = read(fds[0], buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      if (out.size() < 65536) out.append(buf, std::min<size_t>(static_cast<size_t>(n), 65536 - out.size()));
+    }
+    close(fds[0]);
+    if (pid < 0) return ErrnoToStatus(errno, "fork");
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR) return ErrnoToStatus(errno, "waitpid");
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return absl::AbortedError(absl::StrCat(argv[0], " failed (status ", status, ")"));
+    return out;
+  };
 }
 
 absl::Status FirstStart(const PostgresInit& init, const FirstStartTools& t) {
   NOSHELL_ASSIGN_OR_RETURN(Pgdata state, InspectPgdata(init.pgdata));
   if (state.state == PgdataState::kInitialized) {
-    NOSHELL_RETURN_IF_ERROR(CheckMajorVersion(state, t.server_major));
+    std::string major = t.server_major;
+    if (major.empty()) {
+      NOSHELL_ASSIGN_OR_RETURN(std::string line, t.output({t.postgres, "-V"}));
+      NOSHELL_ASSIGN_OR_RETURN(major, ParseServerMajor(line));
+    }
+    NOSHELL_RETURN_IF_ERROR(CheckMajorVersion(state, major));
     if (state.staging_left) rmdir(StagingDir(init.pgdata).c_str());
     spdlog::info("PGDATA {} holds a PostgreSQL {} cluster: starting it", init.pgdata, state.version);
     return absl::OkStatus();
@@ -181,20 +241,25 @@ absl::Status FirstStart(const PostgresInit& init, const FirstStartTools& t) {
   const std::string socket_dir = t.socket_dir.empty() ? absl::StrCat(init.pgdata, "/.noshell-socket") : t.socket_dir;
   NOSHELL_RETURN_IF_ERROR(MakeDir(socket_dir));
   {
-    NOSHELL_ASSIGN_OR_RETURN(pid_t pid, t.start({t.postgres, "-D", staging, "-c", "listen_addresses=", "-c",
-                                                 absl::StrCat("unix_socket_directories=", socket_dir), "-p", "5432"}));
-    TemporaryServer server(pid, socket_dir);
+    std::vector<std::string> server = {t.postgres};
+    server.insert(server.end(), t.server_args.begin(), t.server_args.end());
+    for (std::string a : {std::string("-D"), staging, std::string("-c"), std::string("listen_addresses="), std::string("-c"),
+                          absl::StrCat("unix_socket_directories=", socket_dir), std::string("-p"), std::string("5432")}) {
+      server.push_back(std::move(a));
+    }
+    NOSHELL_ASSIGN_OR_RETURN(pid_t pid, t.start(server));
+    TemporaryServer temporary(pid, socket_dir, init.password.value_or(""));
     {
-      NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<Database> admin, server.Connect(init.user, "postgres", t.server_wait));
+      NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<Database> admin, temporary.Connect(init.user, "postgres", t.server_wait));
       if (const std::string create = CreateDatabaseSql(init); !create.empty()) {
         if (absl::Status s = admin->Exec(create); !s.ok()) return absl::AbortedError(absl::StrCat("CREATE DATABASE: ", s.message()));
       }
     }
     if (!sql.empty()) {
-      NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, server.Connect(init.user, init.db, t.server_wait));
+      NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, temporary.Connect(init.user, init.db, t.server_wait));
       for (const auto& [script, text] : sql) NOSHELL_RETURN_IF_ERROR(RunInitScript(db.get(), script, text));
     }
-    NOSHELL_RETURN_IF_ERROR(server.Stop());
+    NOSHELL_RETURN_IF_ERROR(temporary.Stop());
   }
   rmdir(socket_dir.c_str());
   NOSHELL_RETURN_IF_ERROR(CommitStagedCluster(init.pgdata));

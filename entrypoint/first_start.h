@@ -26,13 +26,24 @@ struct FirstStartTools {
   std::string popen_shim;             // libnoshell_popen.so, preloaded into initdb ("" for none)
   std::string scripts_dir = "/docker-entrypoint-initdb.d";
   std::string socket_dir;             // the temporary server's socket (default: a folder in PGDATA)
-  std::string server_major = "15";    // what PG_VERSION must say for an existing cluster
+  // What PG_VERSION must say for an existing cluster; "" asks the server (`postgres -V`).
+  std::string server_major;
+  // The server's own arguments from the command (`-c shared_preload_libraries=...`,
+  // `-c config_file=...`): the temporary server gets them too, as upstream's does, before ours
+  // (data directory, no TCP, the socket), which win.
+  std::vector<std::string> server_args;
   absl::Duration server_wait = absl::Minutes(1);
   // Runs `argv` to its end with `extra_env` added to the environment: OK when it exits 0.
   std::function<absl::Status(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env)> run;
   // Starts `argv` and returns its pid; the caller signals and reaps it.
   std::function<absl::StatusOr<pid_t>(const std::vector<std::string>& argv)> start;
+  // Runs `argv` to its end and returns what it printed on stdout (at most 64 KiB).
+  std::function<absl::StatusOr<std::string>(const std::vector<std::string>& argv)> output;
 };
+
+// The major version in `postgres -V`'s line: "postgres (PostgreSQL) 15.10 (Debian 15.10-1)" -> "15",
+// "postgres (PostgreSQL) 18beta1" -> "18", 9.6.24 -> "9.6" (PG_VERSION's own form).
+absl::StatusOr<std::string> ParseServerMajor(absl::string_view version_line);
 
 // A value for a libpq "key=value" connection string, quoted: 'O\'Brien admin'.
 std::string QuoteConninfoValue(absl::string_view value);

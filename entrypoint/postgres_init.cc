@@ -112,4 +112,21 @@ std::string CreateDatabaseSql(const PostgresInit& init) {
   return absl::StrCat("CREATE DATABASE ", QuoteIdent(init.db));
 }
 
+PostgresCommand ReadPostgresCommand(std::vector<std::string> argv) {
+  PostgresCommand c;
+  if (!argv.empty() && !argv[0].empty() && argv[0][0] == '-') argv.insert(argv.begin(), "postgres");
+  c.argv = std::move(argv);
+  if (c.argv.empty()) return c;
+  const absl::string_view program = c.argv[0];
+  const size_t slash = program.rfind('/');
+  if ((slash == absl::string_view::npos ? program : program.substr(slash + 1)) != "postgres") return c;
+  c.first_start = true;
+  for (size_t i = 1; i < c.argv.size(); ++i) {
+    for (const char* exits : {"-?", "--help", "--describe-config", "-V", "--version"}) {
+      if (c.argv[i] == exits) c.first_start = false;
+    }
+  }
+  return c;
+}
+
 }  // namespace noshell

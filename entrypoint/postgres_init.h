@@ -46,6 +46,17 @@ std::string HostAuthLines(const PostgresInit& init);
 // when it is "postgres", which initdb made.
 std::string CreateDatabaseSql(const PostgresInit& init);
 
+// The app command of a PostgreSQL image, read as the official entrypoint reads it: a first word
+// that is an option (`-c max_connections=200`, compose's `command: -c ...`) means the server
+// with those options, so "postgres" is put in front. The first start happens only for the
+// server (a first word named postgres), and not when it is asked only for help or its version
+// (-?, --help, --describe-config, -V, --version), which need no cluster.
+struct PostgresCommand {
+  std::vector<std::string> argv;
+  bool first_start = false;
+};
+PostgresCommand ReadPostgresCommand(std::vector<std::string> argv);
+
 }  // namespace noshell
 
 #endif  // NOSHELL_ENTRYPOINT_POSTGRES_INIT_H_

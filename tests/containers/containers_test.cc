@@ -6,7 +6,8 @@
 //   - a Debian 12 base image made with debootstrap + podman import (no registry is reachable);
 //   - the toolbox, with the full multi-stage docker/Dockerfile on that base;
 //   - stand-ins for the upstream bases the examples build FROM (tests/containers/stand-in-bases.sh:
-//     distroless static nonroot, postgres:15, redis:7 — the same files, no shell);
+//     distroless static nonroot, redis:7 — the same files, no shell); the postgres example is FROM
+//     scratch and takes Debian's postgresql-15 from the Debian image above in a build stage;
 //   - the three example images from docker/examples, via their documented build arguments.
 // Needs root, podman, runc, catatonit, debootstrap, docker-compose (scripts/install-deps.sh).
 // Podman here has no systemd, so nothing runs health checks on a timer: the tests run
@@ -50,7 +51,8 @@ const std::string kDistroless = kPrefix + "/distroless-static:nonroot";
 const std::string kApp = kPrefix + "/example-app:test";
 const std::string kPostgres = kPrefix + "/example-postgres:test";
 const std::string kRedis = kPrefix + "/example-redis:test";
-const std::string kPgHealth = "postgres:///postgres?host=/var/run/postgresql&user=postgres";
+// No user: healthcheck logs in as POSTGRES_USER when the container sets it, else as the OS user postgres.
+const std::string kPgHealth = "postgres:///postgres?host=/var/run/postgresql";
 
 std::string g_conf;  // CONTAINERS_CONF: runc, cgroupfs, no default ulimits (../shared/TOOLCHAIN.md)
 
@@ -121,36 +123,20 @@ void PinBridgeMac(const std::string& network) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
-// A PostgreSQL data directory made the way the example image's --first-start would (initdb,
-// superuser postgres with `password`), then `sql` run in single-user mode, owned by the image's
-// postgres uid (999). initdb needs /bin/sh (popen), so it runs here, not in the shell-less image.
-std::string InitPgVolume(const TempDir& dir, const std::string& password, const std::vector<std::string>& sql) {
-  const std::string data = dir.Join("pgdata");
-  WriteFile(dir.Join("pwfile"), password + "\n", 0600);
-  ChownTree(dir.path(), ServerUid(), ServerGid());
-  RunOptions as;
-  as.uid = ServerUid();
-  as.gid = ServerGid();
-  RunResult init = RunCommand({"/usr/lib/postgresql/15/bin/initdb", "-D", data, "--username=postgres", "--pwfile=" + dir.Join("pwfile"),
-                               "--auth-local=peer", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"},
-                              as);
-  EXPECT_EQ(init.exit_code, 0) << init.out << init.err;
-  for (size_t i = 0; i < sql.size(); ++i) {
-    const std::string file = dir.Join(absl::StrCat("sql", i));
-    WriteFile(file, sql[i] + "\n");
-    as.stdin_path = file;
-    RunResult r = RunCommand({"/usr/lib/postgresql/15/bin/postgres", "--single", "-D", data, "postgres"}, as);
-    EXPECT_EQ(r.exit_code, 0) << sql[i] << "\n" << r.out << r.err;
-    EXPECT_THAT(r.out + r.err, Not(HasSubstr("ERROR"))) << sql[i];
-  }
-  ChownTree(data, 999, 999);
-  return data;
+// A named volume for the postgres example, removed by `cleanup` when the scope ends (after the
+// containers using it: Cleanup runs its commands in reverse). The image makes the cluster on it at
+// its first start, with no shell (entrypoint --postgres).
+std::string PgVolume(const std::string& what, Cleanup* cleanup) {
+  const std::string vol = Name(what);
+  MustPodman({"volume", "create", vol});
+  cleanup->Add({"volume", "rm", "-f", vol});
+  return vol;
 }
 
 // A query run inside the postgres container by its own healthcheck; true when it returns true.
 bool PgQuery(const std::string& container, const std::string& db, const std::string& sql) {
   RunResult r = Podman({"exec", container, "/usr/local/bin/healthcheck", "--timeout=3s", "--pg-query=" + sql,
-                        absl::StrCat("postgres:///", db, "?host=/var/run/postgresql&user=postgres")});
+                        absl::StrCat("postgres:///", db, "?host=/var/run/postgresql")});
   EXPECT_EQ(r.exit_code, 0) << sql << "\n" << r.out << r.err;
   return r.exit_code == 0;
 }
@@ -201,7 +187,9 @@ class Images : public ::testing::Environment {
 
     const std::string noshell = "NOSHELL_IMAGE=" + kToolbox;
     Build(kApp, "app", {noshell, "BUILDER_IMAGE=" + kBuilder, "BASE_IMAGE=" + kDistroless});
-    Build(kPostgres, "postgres", {noshell, "POSTGRES_IMAGE=" + kPrefix + "/postgres:15"});
+    // The postgres example takes the server from a plain Debian 12 image (Debian's postgresql-15,
+    // installed in its build stage) instead of the official image, which cannot be pulled here.
+    Build(kPostgres, "postgres", {noshell, "SERVER_IMAGE=" + kDebian});
     Build(kRedis, "redis", {noshell, "REDIS_IMAGE=" + kPrefix + "/redis:7"});
   }
 
@@ -273,6 +261,20 @@ TEST(ImagesTest, NoShellAnywhereAndNonRootUsers) {
               "(entrypoint, healthcheck, migrate, the app)\n",
               toolbox_size / 1e6, app / 1e6, base / 1e6, (app - base) / 1e6);
   EXPECT_LT(toolbox_size, 30'000'000);
+
+  // The postgres example is FROM scratch: the server's files and ours, nothing else (no 100 MB
+  // libLLVM for JIT, no shell, no package manager).
+  const int64_t postgres = ImageSize(kPostgres);
+  std::vector<std::string> pg_files = ListFiles(kPostgres);
+  EXPECT_THAT(pg_files, ::testing::Contains("usr/lib/postgresql/15/bin/initdb"));
+  EXPECT_THAT(pg_files, ::testing::Contains("usr/lib/noshell/libnoshell_popen.so"));
+  for (const std::string& f : pg_files) {
+    EXPECT_FALSE(absl::StrContains(f, "llvm") || absl::StartsWith(f, "var/lib/dpkg") || absl::StartsWith(f, "usr/bin/")) << f;
+  }
+  std::printf("[sizes] example postgres image %.2f MB, FROM scratch: PostgreSQL 15's server files and entrypoint + healthcheck + "
+              "libnoshell_popen.so\n",
+              postgres / 1e6);
+  EXPECT_LT(postgres, 150'000'000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,17 +291,22 @@ class StackTest : public ::testing::Test {
     net_ = Name("net");
     MustPodman({"network", "create", net_});
     cleanup_->Add({"network", "rm", "-f", net_});
-    // "web" is the app image's database; "app" is the Kubernetes example's (its Secret's URL).
-    const std::string data = InitPgVolume(*dir_, kSuperPassword,
-                                          {absl::StrCat("CREATE ROLE web LOGIN PASSWORD '", kAppPassword, "'"),
-                                           "CREATE DATABASE web OWNER web", "CREATE ROLE app LOGIN PASSWORD 'change-me'",
-                                           "CREATE DATABASE app OWNER app"});
+    // "web" is the app image's database; "app" is the Kubernetes example's (its Secret's URL):
+    // made by an init script at the database's first start.
+    ASSERT_EQ(mkdir(dir_->Join("initdb.d").c_str(), 0755), 0);
+    WriteFile(dir_->Join("initdb.d/roles.sql"),
+              absl::StrCat("CREATE ROLE web LOGIN PASSWORD '", kAppPassword,
+                           "';\nCREATE DATABASE web OWNER web;\nCREATE ROLE app LOGIN PASSWORD 'change-me';\n"
+                           "CREATE DATABASE app OWNER app;\n"));
+    ChownTree(dir_->Join("initdb.d"), 999, 999);
+    const std::string data = PgVolume("stack-pgdata", cleanup_);
     pg_ = Name("postgres");
     redis_ = Name("redis");
     cleanup_->Add({"rm", "-f", "-t", "0", pg_});
     cleanup_->Add({"rm", "-f", "-t", "0", redis_});
     MustPodman({"run", "-d", "--name", pg_, "--network", net_, "--network-alias", "postgres", "--memory=1g", "--cpus=2", "-v",
-                data + ":/var/lib/postgresql/data", kPostgres});
+                data + ":/var/lib/postgresql/data", "-v", dir_->Join("initdb.d") + ":/docker-entrypoint-initdb.d:ro", "-e",
+                absl::StrCat("POSTGRES_PASSWORD=", kSuperPassword), kPostgres});
     PinBridgeMac(net_);
     MustPodman({"run", "-d", "--name", redis_, "--network", net_, "--network-alias", "redis", "--memory=256m", kRedis});
     WaitHealthy(pg_, absl::Seconds(60));
@@ -554,7 +561,9 @@ TEST(PostgresExampleTest, FirstStartOnAnEmptyVolumeWithNoShell) {
 }
 
 // A first start killed part-way (kill -9 while an init script runs) is not taken for a finished
-// cluster: the next start finds it, clears what it left and makes the cluster again.
+// cluster: the next start finds it, clears what it left and makes the cluster again. The
+// superuser is POSTGRES_USER (a name with a space), its database by default named after it, and
+// the image's health check logs in as it.
 TEST(PostgresExampleTest, AFirstStartKilledPartWayIsMadeAgain) {
   TempDir dir;
   ASSERT_EQ(mkdir(dir.Join("initdb.d").c_str(), 0755), 0);
@@ -568,7 +577,7 @@ TEST(PostgresExampleTest, AFirstStartKilledPartWayIsMadeAgain) {
   MustPodman({"volume", "create", vol});
   const std::vector<std::string> run = {"run", "-d", "--name", pg, "-v", vol + ":/var/lib/postgresql/data", "-v",
                                         dir.Join("initdb.d") + ":/docker-entrypoint-initdb.d:ro", "-e", "POSTGRES_PASSWORD=Killed-s3cret",
-                                        kPostgres};
+                                        "-e", "POSTGRES_USER=app owner", kPostgres};
   MustPodman(run);
   bool sleeping = false;
   for (int i = 0; i < 600 && !sleeping; ++i) {
@@ -585,7 +594,13 @@ TEST(PostgresExampleTest, AFirstStartKilledPartWayIsMadeAgain) {
   EXPECT_TRUE(std::filesystem::exists(mount + "/.noshell-initdb"));
   MustPodman(run);
   ASSERT_TRUE(WaitHealthy(pg, absl::Seconds(120)));
-  EXPECT_TRUE(PgQuery(pg, "postgres", "SELECT count(*) = 1 FROM notes"));
+  EXPECT_TRUE(PgQuery(pg, "app%20owner", "SELECT count(*) = 1 FROM notes"));
+  EXPECT_TRUE(PgQuery(pg, "postgres",
+                      "SELECT current_user = 'app owner' AND rolsuper AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'postgres') "
+                      "FROM pg_roles WHERE rolname = current_user"));
+  RunResult tcp = Podman({"exec", pg, "/usr/local/bin/healthcheck", "--timeout=3s",
+                          "postgres://app%20owner:Killed-s3cret@127.0.0.1:5432/app%20owner?sslmode=disable"});
+  EXPECT_EQ(tcp.exit_code, 0) << tcp.out << tcp.err;
   const std::string logs = Podman({"logs", pg}).err + Podman({"logs", pg}).out;
   EXPECT_THAT(logs, HasSubstr("did not finish (a crash or a kill): clearing what it left, and starting again"));
   EXPECT_THAT(logs, HasSubstr("first start: PostgreSQL cluster ready"));
@@ -594,12 +609,11 @@ TEST(PostgresExampleTest, AFirstStartKilledPartWayIsMadeAgain) {
 // A stop's TERM reaches PostgreSQL as INT (--rewrite-signal=TERM:INT): a fast shutdown that
 // disconnects clients and checkpoints, instead of a smart one that waits for them all to leave.
 TEST(PostgresExampleTest, StopIsAFastShutdown) {
-  TempDir dir;
-  const std::string data = InitPgVolume(dir, "Stop-s3cret", {});
-  const std::string pg = Name("postgres-stop");
   Cleanup c;
+  const std::string data = PgVolume("pg-stop-volume", &c);
+  const std::string pg = Name("postgres-stop");
   c.Add({"rm", "-f", "-t", "0", pg});
-  MustPodman({"run", "-d", "--name", pg, "-v", data + ":/var/lib/postgresql/data", kPostgres});
+  MustPodman({"run", "-d", "--name", pg, "-v", data + ":/var/lib/postgresql/data", "-e", "POSTGRES_PASSWORD=Stop-s3cret", kPostgres});
   ASSERT_TRUE(WaitHealthy(pg, absl::Seconds(60)));
   // A client that would hold a smart shutdown open for its whole minute.
   Podman({"exec", "-d", pg, "/usr/local/bin/healthcheck", "--timeout=60s", "--pg-query=SELECT pg_sleep(60) IS NULL", kPgHealth});
@@ -697,16 +711,14 @@ TEST(ComposeTest, StackComesUpInDependencyOrderAndEveryHealthCheckPasses) {
   for (int i = 0; i < 100 && !std::filesystem::exists(sock); ++i) absl::SleepFor(absl::Milliseconds(50));
   ASSERT_TRUE(std::filesystem::exists(sock)) << ReadFile(dir.Join("service.log"));
 
-  // The database volume: initialised (initdb needs a shell, see InitPgVolume) with the password
-  // of docker/secrets/postgres_password.txt.
-  const std::string password(absl::StripAsciiWhitespace(ReadFile(kRepo + "/docker/secrets/postgres_password.txt")));
-  const std::string data = InitPgVolume(dir, password, {});
+  // The database volume is the compose file's own (pgdata, empty): the postgres service makes the
+  // cluster at its first start, with the password of the postgres_password secret.
   const int port = FreePort();
   const std::string project = Name("compose");
   RunOptions o;
   o.env = PodmanEnv();
   o.env.insert({{"DOCKER_HOST", "unix://" + sock}, {"COMPOSE_PROJECT_NAME", project}, {"APP_IMAGE", kApp}, {"POSTGRES_IMAGE", kPostgres},
-                {"REDIS_IMAGE", kRedis}, {"NOSHELL_IMAGE", kToolbox}, {"POSTGRES_VOLUME", data}, {"APP_PORT", std::to_string(port)}});
+                {"REDIS_IMAGE", kRedis}, {"NOSHELL_IMAGE", kToolbox}, {"APP_PORT", std::to_string(port)}});
   o.timeout = absl::Minutes(5);
   const std::string file = kRepo + "/docker/compose.yaml";
   auto compose = [&](std::vector<std::string> args) {

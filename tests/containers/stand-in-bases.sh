@@ -2,27 +2,19 @@
 # Makes local stand-ins for the upstream base images the examples build FROM, which cannot be
 # pulled here (no registry): each is a root filesystem imported with `podman import`, holding what
 # the upstream image gives the example and no shell. Run by tests/containers on the host (root).
-#   stand-in-bases.sh PREFIX      images PREFIX/distroless-static:nonroot, PREFIX/postgres:15,
-#                                 PREFIX/redis:7
+# (The postgres example needs none: it is FROM scratch, its server taken in a build stage from a
+# Debian image, docker/examples/postgres/server-rootfs.sh.)
+#   stand-in-bases.sh PREFIX      images PREFIX/distroless-static:nonroot, PREFIX/redis:7
 #
 # distroless-static:nonroot  gcr.io/distroless/static-debian12:nonroot: /etc/passwd and /etc/group
 #                            with root, nobody and nonroot (65532), CA certificates, /tmp, user
 #                            65532, workdir /home/nonroot
-# postgres:15                docker.io/library/postgres:15-bookworm: the server and initdb from
-#                            Debian's postgresql-15 with their libraries, share files and time zones, user
-#                            postgres (999), PATH and PGDATA as upstream
 # redis:7                    docker.io/library/redis:7-bookworm: redis-server with its libraries,
 #                            user redis (999), /data
 set -euo pipefail
 prefix=${1:?usage: stand-in-bases.sh PREFIX}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-# Copies a file or tree into a root at the same path.
-put() {  # ROOT PATH
-  mkdir -p "$1$(dirname "$2")"
-  cp -a "$2" "$1$2"
-}
 
 # Copies files and the shared libraries they load (ldd) into a root at the same paths.
 add_with_libs() {
@@ -71,21 +63,6 @@ chown 65532:65532 "$r/home/nonroot"
 chmod 700 "$r/home/nonroot"
 import "$r" "$prefix/distroless-static:nonroot" 'USER=65532:65532' 'WORKDIR=/home/nonroot' \
   'ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'ENV=SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt'
-
-# postgres:15
-r=$work/postgres
-mkdir -p "$r"
-etc_files "$r" 'postgres:x:999:999:PostgreSQL administrator:/var/lib/postgresql:/sbin/nologin'
-# llvmjit.so (and the 100 MB libLLVM it loads) is left out: the examples run with jit = off.
-add_with_libs "$r" /usr/lib/postgresql/15/bin/postgres /usr/lib/postgresql/15/bin/initdb $(ls /usr/lib/postgresql/15/lib/*.so | grep -v llvmjit)
-put "$r" /usr/share/postgresql/15
-put "$r" /usr/share/zoneinfo
-mkdir -p "$r/var/lib/postgresql/data" "$r/var/run/postgresql"
-chown -R 999:999 "$r/var/lib/postgresql" "$r/var/run/postgresql"
-chmod 700 "$r/var/lib/postgresql/data"
-chmod 2775 "$r/var/run/postgresql"
-import "$r" "$prefix/postgres:15" 'ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/postgresql/15/bin' \
-  'ENV=PGDATA=/var/lib/postgresql/data' 'STOPSIGNAL=SIGINT' 'CMD=["postgres"]'
 
 # redis:7
 r=$work/redis

@@ -167,9 +167,14 @@ TEST_F(FirstStartTest, AFailedOrKilledFirstStartIsStartedAgain) {
 }
 
 // The whole of it through the binary, as an image's ENTRYPOINT runs it: entrypoint --postgres does the
-// first start (as itself, in its own mode), then runs the server; TERM stops it.
+// first start (as itself, in its own mode), then runs the server; TERM stops it. The command's own
+// server options reach the temporary server too (as upstream's: an init script may need a
+// preloaded library), ours winning where they must (data directory, no TCP). A restart reads the
+// version from the server and refuses a cluster of another major version.
 TEST_F(FirstStartTest, EntrypointPostgresInitialisesThenRunsTheServer) {
   WriteFile(dir_.Join("initdb.d/10-schema.sql"), "CREATE TABLE notes (body text);\nINSERT INTO notes VALUES ('from init');\n");
+  WriteFile(dir_.Join("initdb.d/20-preloaded.sql"),
+            "CREATE EXTENSION pg_stat_statements;\nCREATE TABLE seen AS SELECT count(*) AS n FROM pg_stat_statements;\n");
   WriteFile(dir_.Join("pw"), "s3cret 'pw'\n", 0600);
   ASSERT_EQ(chown(dir_.Join("pw").c_str(), pw_->pw_uid, pw_->pw_gid), 0);
   const int port = FreePort();
@@ -182,11 +187,15 @@ TEST_F(FirstStartTest, EntrypointPostgresInitialisesThenRunsTheServer) {
   o.env["POSTGRES_PASSWORD_FILE"] = dir_.Join("pw");
   o.env["PATH"] = "/usr/bin:/bin";
   Process app({BinaryPath("entrypoint"), absl::StrCat("--postgres=", kBin), "--popen-shim=" + kShim, "--initdb-scripts=" + scripts_, "--",
-               absl::StrCat(kBin, "/postgres"), "-D", pgdata_, "-c", "listen_addresses=127.0.0.1", "-p", absl::StrCat(port), "-k", dir_.path()},
+               absl::StrCat(kBin, "/postgres"), "-D", pgdata_, "-c", "listen_addresses=127.0.0.1", "-p", absl::StrCat(port), "-k", dir_.path(),
+               "-c", "shared_preload_libraries=pg_stat_statements"},
               o, dir_.Join("entrypoint.log"));
   absl::StatusOr<std::string> body = Query(port, "team admin", "s3cret 'pw'", "SELECT body FROM notes");
   ASSERT_TRUE(body.ok()) << body.status() << ReadFile(dir_.Join("entrypoint.log"));
   EXPECT_EQ(*body, "from init");
+  body = Query(port, "team admin", "s3cret 'pw'", "SELECT (n >= 0)::text FROM seen");
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(*body, "true");
   EXPECT_EQ(InspectPgdata(pgdata_)->state, PgdataState::kInitialized);
   const std::string log = ReadFile(dir_.Join("entrypoint.log"));
   EXPECT_THAT(log, HasSubstr("first start: PostgreSQL cluster ready"));
@@ -205,6 +214,13 @@ TEST_F(FirstStartTest, EntrypointPostgresInitialisesThenRunsTheServer) {
   EXPECT_THAT(ReadFile(dir_.Join("restart.log")), HasSubstr("holds a PostgreSQL 15 cluster: starting it"));
   again.Signal(SIGTERM);
   EXPECT_EQ(again.Wait(), 0);
+
+  WriteFile(pgdata_ + "/PG_VERSION", "14\n");
+  Process older({BinaryPath("entrypoint"), absl::StrCat("--postgres=", kBin), "--popen-shim=" + kShim, "--initdb-scripts=" + scripts_, "--",
+                 absl::StrCat(kBin, "/postgres"), "-D", pgdata_},
+                restart, dir_.Join("older.log"));
+  EXPECT_EQ(older.Wait(), 71);
+  EXPECT_THAT(ReadFile(dir_.Join("older.log")), HasSubstr("the cluster in PGDATA is PostgreSQL 14, this server is 15"));
 }
 
 }  // namespace

@@ -68,6 +68,26 @@ TEST(TargetTest, PostgresFromPgEnvironmentAndPasswordFile) {
   std::remove(path);
 }
 
+// In the official postgres image (and ours) POSTGRES_USER names the superuser: a target without
+// a user logs in as it, after the URL and PGUSER.
+TEST(TargetTest, PostgresUserOfTheOfficialImageIsTheLastDefault) {
+  auto t = Parse("postgres:///postgres?host=/var/run/postgresql", MapEnv{{"POSTGRES_USER", "app owner"}});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(PgParam(*t, "user"), "app owner");
+  t = Parse("postgres:///postgres?host=/tmp", MapEnv{{"POSTGRES_USER", "app owner"}, {"PGUSER", "pguser"}});
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(PgParam(*t, "user"), "pguser");
+  t = Parse("postgres://urluser@/postgres?host=/tmp", MapEnv{{"POSTGRES_USER", "app owner"}});
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(PgParam(*t, "user"), "urluser");
+  t = Parse("postgres:///postgres?host=/tmp", MapEnv{{"POSTGRES_USER", "a"}, {"POSTGRES_USER_FILE", "/nonexistent"}});
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(std::string(t.status().message()), ::testing::HasSubstr("POSTGRES_USER"));
+  t = Parse("postgres:///postgres?host=/tmp", MapEnv{});
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(PgParam(*t, "user"), "");  // libpq's own default: the OS user
+}
+
 TEST(TargetTest, UrlWinsOverPgEnvironment) {
   MapEnv env{{"PGHOST", "envhost"}, {"PGPASSWORD", "envpw"}};
   auto t = Parse("postgres://u:urlpw@urlhost/db", env);

@@ -86,6 +86,17 @@ TEST(EntrypointConfigTest, PostgresFirstStart) {
   EXPECT_EQ(c->postgres->popen_shim, "/x.so");
   EXPECT_EQ(c->postgres->scripts_dir, "/i");
   EXPECT_FALSE(Parse({"--", "postgres"})->postgres.has_value());
+  // compose's `command: -c max_connections=200` is the server with those options, as upstream.
+  c = Parse({"--postgres=/pg/bin", "--", "-c", "max_connections=200"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->app, ElementsAre("postgres", "-c", "max_connections=200"));
+  EXPECT_TRUE(c->postgres->first_start);
+  c = Parse({"--postgres=/pg/bin", "--", "postgres", "--version"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->postgres->first_start);
+  EXPECT_THAT(c->app, ElementsAre("postgres", "--version"));
+  // Without --postgres a leading option is left alone (and fails as a program, 127).
+  EXPECT_THAT(Parse({"--", "-c", "x=1"})->app, ElementsAre("-c", "x=1"));
 }
 
 TEST(EntrypointConfigTest, BadUsageNamesTheProblem) {

@@ -2,6 +2,7 @@
 // (entrypoint/postgres_init.h): defaults, *_FILE, the refusals, and what initdb and pg_hba get.
 #include "entrypoint/postgres_init.h"
 
+#include "entrypoint/first_start.h"
 #include "common/redact.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -109,6 +110,38 @@ TEST(PostgresInitTest, MistakesNameTheVariable) {
   for (const auto& [env, want] : cases) {
     EXPECT_THAT(ReadPostgresInit(env), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(want))) << want;
   }
+}
+
+// The server's major version, in PG_VERSION's form, from `postgres -V`: 15 through 18 and
+// betas, and the two-number majors before 10.
+TEST(ServerMajorTest, FromTheVersionLine) {
+  EXPECT_EQ(ParseServerMajor("postgres (PostgreSQL) 15.10 (Debian 15.10-0+deb12u1)\n").value_or("error"), "15");
+  EXPECT_EQ(ParseServerMajor("postgres (PostgreSQL) 16.4\n").value_or("error"), "16");
+  EXPECT_EQ(ParseServerMajor("postgres (PostgreSQL) 18beta1").value_or("error"), "18");
+  EXPECT_EQ(ParseServerMajor("postgres (PostgreSQL) 9.6.24").value_or("error"), "9.6");
+  EXPECT_FALSE(ParseServerMajor("").ok());
+  EXPECT_FALSE(ParseServerMajor("redis-server v=7.0.15").ok());
+  EXPECT_FALSE(ParseServerMajor("postgres (PostgreSQL) beta").ok());
+  EXPECT_FALSE(ParseServerMajor("postgres (PostgreSQL) 99999999999999999999").ok());
+}
+
+// The command is read as the official entrypoint reads it: options alone mean the server; help
+// and version need no cluster; another program is not the server.
+TEST(PostgresCommandTest, OptionsMeanTheServerAndHelpNeedsNoCluster) {
+  PostgresCommand c = ReadPostgresCommand({"-c", "shared_buffers=1GB"});
+  EXPECT_THAT(c.argv, ElementsAre("postgres", "-c", "shared_buffers=1GB"));
+  EXPECT_TRUE(c.first_start);
+  c = ReadPostgresCommand({"/usr/lib/postgresql/15/bin/postgres", "-c", "config_file=/etc/p.conf"});
+  EXPECT_THAT(c.argv, ElementsAre("/usr/lib/postgresql/15/bin/postgres", "-c", "config_file=/etc/p.conf"));
+  EXPECT_TRUE(c.first_start);
+  for (const char* exits : {"-?", "--help", "--describe-config", "-V", "--version"}) {
+    EXPECT_FALSE(ReadPostgresCommand({"postgres", exits}).first_start) << exits;
+    EXPECT_FALSE(ReadPostgresCommand({"-c", "x=1", exits}).first_start) << exits;
+  }
+  EXPECT_TRUE(ReadPostgresCommand({"postgres", "-c", "application_name=--version"}).first_start);
+  EXPECT_FALSE(ReadPostgresCommand({"/usr/local/bin/healthcheck", "--help"}).first_start);
+  EXPECT_FALSE(ReadPostgresCommand({"postgres-exporter"}).first_start);
+  EXPECT_FALSE(ReadPostgresCommand({}).first_start);
 }
 
 }  // namespace

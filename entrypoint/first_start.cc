@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,12 +103,17 @@ absl::Status MakeDir(const std::string& path) {
   return absl::OkStatus();
 }
 
-pid_t SpawnChild(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env) {
+// A child that gets `death_signal` when this process ends, however it ends: a first start stopped
+// by TERM (forwarded by entrypoint) takes initdb (TERM: it removes what it made) and the temporary
+// server (INT: a fast shutdown) with it, instead of leaving them running on the volume.
+pid_t SpawnChild(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env, int death_signal) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid != 0) return pid;
+  if (prctl(PR_SET_PDEATHSIG, death_signal) != 0 || getppid() != parent) _exit(125);
   for (const auto& [k, v] : extra_env) setenv(k.c_str(), v.c_str(), 1);
   execvp(args[0], args.data());
   std::fprintf(stderr, "entrypoint: cannot run %s: %s\n", args[0], std::strerror(errno));
@@ -145,7 +151,7 @@ std::string QuoteConninfoValue(absl::string_view value) {
 
 void UseChildProcesses(FirstStartTools* tools) {
   tools->run = [](const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra) -> absl::Status {
-    const pid_t pid = SpawnChild(argv, extra);
+    const pid_t pid = SpawnChild(argv, extra, SIGTERM);
     if (pid < 0) return ErrnoToStatus(errno, "fork");
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
@@ -156,7 +162,7 @@ void UseChildProcesses(FirstStartTools* tools) {
                                                 : absl::StrCat(argv[0], " was killed by signal ", WTERMSIG(status)));
   };
   tools->start = [](const std::vector<std::string>& argv) -> absl::StatusOr<pid_t> {
-    const pid_t pid = SpawnChild(argv, {});
+    const pid_t pid = SpawnChild(argv, {}, SIGINT);
     if (pid < 0) return ErrnoToStatus(errno, "fork");
     return pid;
   };
@@ -166,8 +172,10 @@ void UseChildProcesses(FirstStartTools* tools) {
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    const pid_t parent = getpid();
     const pid_t pid = fork();
     if (pid == 0) {
+      if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(125);
       dup2(fds[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copy
       execvp(args[0], args.data());
       _exit(127);
@@ -257,7 +265,8 @@ absl::Status FirstStart(const PostgresInit& init, const FirstStartTools& t) {
     }
     if (!sql.empty()) {
       NOSHELL_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, temporary.Connect(init.user, init.db, t.server_wait));
-      for (const auto& [script, text] : sql) NOSHELL_RETURN_IF_ERROR(RunInitScript(db.get(), script, text));
+      const ConnectTo connect = [&](const std::string& name) { return temporary.Connect(init.user, name, t.server_wait); };
+      for (const auto& [script, text] : sql) NOSHELL_RETURN_IF_ERROR(RunInitScript(db.get(), script, text, connect));
     }
     NOSHELL_RETURN_IF_ERROR(temporary.Stop());
   }

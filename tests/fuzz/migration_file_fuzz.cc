@@ -1,11 +1,13 @@
 // Fuzzes what migrate reads from a migration file: the dbmate and goose parsers, statement
-// splitting (libpg_query plus our COPY handling) and classification. Checks: no crash, no hang
+// splitting (libpg_query plus our COPY handling) and classification; and the same text as an init
+// script of entrypoint --postgres (psql's \connect between statements). Checks: no crash, no hang
 // (splitting is linear), and every statement's line lies within the file.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
+#include "entrypoint/init_scripts.h"
 #include "migrate/formats.h"
 #include "migrate/source.h"
 #include "migrate/split.h"
@@ -27,6 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!f.ok()) continue;
     check(noshell::SplitSegments(f->up));
     if (f->down.has_value()) check(noshell::SplitSegments(*f->down));
+  }
+  if (auto parts = noshell::SplitPsqlScript(text); parts.ok()) {
+    for (const noshell::ScriptPart& p : *parts) {
+      if (p.first_line < 1 || p.first_line > lines + 1) std::abort();
+      check(noshell::SplitSql(p.sql, p.first_line));
+    }
   }
   (void)noshell::Checksum(text);
   return 0;

@@ -223,5 +223,40 @@ TEST_F(FirstStartTest, EntrypointPostgresInitialisesThenRunsTheServer) {
   EXPECT_THAT(ReadFile(dir_.Join("older.log")), HasSubstr("the cluster in PGDATA is PostgreSQL 14, this server is 15"));
 }
 
+// A stop (TERM) while an init script runs: entrypoint forwards it to the first start, which ends,
+// and its temporary server shuts down with it (nothing is left running on the volume); the exit
+// code is 128+15, and the volume holds an interrupted first start, not a cluster.
+TEST_F(FirstStartTest, AStopDuringTheFirstStartLeavesNoServerRunning) {
+  WriteFile(dir_.Join("initdb.d/10-slow.sql"), "SELECT pg_sleep(60);\n");
+  RunOptions o;
+  o.no_shell = true;
+  o.uid = pw_->pw_uid;
+  o.gid = pw_->pw_gid;
+  o.env = Env();
+  o.env["PATH"] = "/usr/bin:/bin";
+  Process app({BinaryPath("entrypoint"), absl::StrCat("--postgres=", kBin), "--popen-shim=" + kShim, "--initdb-scripts=" + scripts_,
+               "--grace=10s", "--", absl::StrCat(kBin, "/postgres"), "-D", pgdata_, "-k", dir_.path()},
+              o, dir_.Join("entrypoint.log"));
+  bool running = false;
+  for (int i = 0; i < 600 && !running; ++i) {
+    running = absl::StrContains(ReadFile(dir_.Join("entrypoint.log")), "init script 10-slow.sql");
+    if (!running) absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_TRUE(running) << ReadFile(dir_.Join("entrypoint.log"));
+  const std::string pidfile = StagingDir(pgdata_) + "/postmaster.pid";
+  ASSERT_TRUE(std::filesystem::exists(pidfile));
+  const pid_t server = std::stoi(ReadFile(pidfile));
+  app.Signal(SIGTERM);
+  EXPECT_EQ(app.Wait(), 128 + SIGTERM);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    gone = kill(server, 0) != 0;
+    if (!gone) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(gone) << "the temporary server (pid " << server << ") still runs";
+  EXPECT_FALSE(std::filesystem::exists(pidfile));  // a clean shutdown removes it
+  EXPECT_EQ(InspectPgdata(pgdata_)->state, PgdataState::kInterrupted);
+}
+
 }  // namespace
 }  // namespace noshell::testing

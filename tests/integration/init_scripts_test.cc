@@ -65,6 +65,41 @@ TEST_F(InitScriptsTest, SqlAndGzippedScriptsRunInNameOrder) {
   EXPECT_EQ(Sql("SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM users"), "1:ada,2:O'Brien,3:hi x");
 }
 
+// The psql meta-commands init scripts use: \set ON_ERROR_STOP, and \connect to a database the
+// script made, for the rest of that file only; the next file starts in the first database again.
+// COPY data whose lines start with a backslash stays data.
+TEST_F(InitScriptsTest, ConnectSwitchesDatabaseForTheRestOfTheFile) {
+  TempDir dir;
+  const std::string other = db_ + "_other";
+  WriteFile(dir.Join("10-two-dbs.sql"), absl::StrCat("\\set ON_ERROR_STOP on\nCREATE DATABASE ", other,
+                                                     ";\n\\connect ", other, "\nCREATE TABLE here (v text);\n"
+                                                     "COPY here FROM stdin;\n\\N\n\\connect nowhere\n\\.\n"
+                                                     "INSERT INTO here VALUES (current_database());\n"));
+  WriteFile(dir.Join("20-back.sql"), "CREATE TABLE back_home (v text);\n");
+  const ConnectTo connect = [&](const std::string& name) -> absl::StatusOr<std::unique_ptr<Database>> {
+    absl::StatusOr<Target> target = ParseTarget(pg_->Url(name) + "?sslmode=disable", MapEnv{});
+    if (!target.ok()) return target.status();
+    return Database::Connect(*target, absl::Now() + absl::Seconds(10));
+  };
+  absl::StatusOr<std::vector<InitScript>> scripts = ListInitScripts(dir.path());
+  ASSERT_TRUE(scripts.ok());
+  for (const InitScript& script : *scripts) {
+    absl::StatusOr<std::string> sql = ReadInitScript(script);
+    ASSERT_TRUE(sql.ok());
+    absl::Status run = RunInitScript(session_.get(), script, *sql, connect);
+    ASSERT_TRUE(run.ok()) << run;
+  }
+  EXPECT_EQ(pg_->Psql("SELECT string_agg(coalesce(v, 'NULL'), ',' ORDER BY v NULLS FIRST) FROM here", other),
+            absl::StrCat("NULL,connect nowhere,", other));  // COPY's text format reads \c as c
+  EXPECT_EQ(Sql("SELECT to_regclass('back_home') IS NOT NULL AND to_regclass('here') IS NULL"), "t");
+  // Without a way to connect (or to a database that does not exist), \connect is an error.
+  WriteFile(dir.Join("10-two-dbs.sql"), "\\c missing_db\nSELECT 1;\n");
+  absl::Status missing = RunInitScript(session_.get(), InitScript{dir.Join("10-two-dbs.sql"), "10-two-dbs.sql", InitScriptKind::kSql},
+                                       "\\c missing_db\nSELECT 1;\n", connect);
+  EXPECT_THAT(std::string(missing.message()), HasSubstr("10-two-dbs.sql, \\connect missing_db: "));
+  EXPECT_THAT(std::string(missing.message()), HasSubstr("does not exist"));
+}
+
 // ON_ERROR_STOP: the statement that fails is named by file and line; nothing after it runs.
 TEST_F(InitScriptsTest, TheFirstErrorStopsAndNamesFileAndLine) {
   TempDir dir;

@@ -4,7 +4,7 @@
 # server package installed (the official postgres:MAJOR-bookworm image has it; a plain Debian image
 # gets Debian's postgresql-MAJOR here, with apt).
 #
-#   server-rootfs.sh MAJOR ROOT
+#   PG_MAJOR=15 server-rootfs.sh ROOT      (in the Dockerfile, PG_MAJOR is a build argument)
 #
 # ROOT receives what the server package gives the official image and nothing else:
 #   /usr/lib/postgresql/MAJOR/bin   postgres and initdb (ELF binaries: a script is an error); the
@@ -20,8 +20,8 @@
 #   /etc/nsswitch.conf, CA certificates, /tmp, /var/lib/postgresql/data, /var/run/postgresql
 # It refuses to finish if anything it copied is a shell or an interpreter.
 set -euo pipefail
-major=${1:?usage: server-rootfs.sh MAJOR ROOT}
-root=${2:?usage: server-rootfs.sh MAJOR ROOT}
+major=${PG_MAJOR:?PG_MAJOR: which PostgreSQL major version (15, 16, 17, 18)}
+root=${1:?usage: PG_MAJOR=N server-rootfs.sh ROOT}
 pg=/usr/lib/postgresql/$major
 
 if [ ! -x "$pg/bin/postgres" ]; then

@@ -2,6 +2,8 @@
 // (entrypoint/init_scripts.h); running them is tested on a real server (popen_shim_test.cc).
 #include "entrypoint/init_scripts.h"
 
+#include <filesystem>
+
 #include <string>
 
 #include "gmock/gmock.h"
@@ -33,6 +35,61 @@ TEST(InitScriptsTest, ListedInNameOrderHiddenOnesLeftOut) {
   auto none = ListInitScripts(dir.Join("missing"));
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
+}
+
+// A Kubernetes ConfigMap or Secret volume: each key is a symlink into ..data, itself a symlink to a
+// hidden, timestamped folder. The keys are the scripts; the hidden entries are not.
+TEST(InitScriptsTest, AConfigMapVolumeIsReadThroughItsSymlinks) {
+  ScratchDir dir;
+  dir.Write("..2026_11_30_06_00_00.123/10-schema.sql", "CREATE TABLE t (id int);\n");
+  dir.Write("..2026_11_30_06_00_00.123/20-data.sql.gz", GzipForTests("INSERT INTO t VALUES (1);\n"));
+  std::filesystem::create_directory_symlink("..2026_11_30_06_00_00.123", dir.Join("..data"));
+  std::filesystem::create_symlink("..data/10-schema.sql", dir.Join("10-schema.sql"));
+  std::filesystem::create_symlink("..data/20-data.sql.gz", dir.Join("20-data.sql.gz"));
+  auto list = ListInitScripts(dir.path());
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "10-schema.sql");
+  EXPECT_EQ((*list)[1].kind, InitScriptKind::kSqlGz);
+  auto data = ReadInitScript((*list)[1]);
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(*data, "INSERT INTO t VALUES (1);\n");
+}
+
+// psql's meta-commands between statements: \connect (\c) cuts the script, \set ON_ERROR_STOP is
+// what we do anyway, anything else is refused with its line; inside COPY data or a dollar-quoted
+// body a backslash line is data.
+TEST(PsqlScriptTest, ConnectCutsTheScriptAndDataStaysData) {
+  auto parts = SplitPsqlScript(
+      "\\set ON_ERROR_STOP 1\nCREATE DATABASE \"team db\";\n\\c \"team db\"\nCREATE TABLE t (v text);\n"
+      "COPY t FROM stdin;\n\\N\n\\c not_a_command\n\\.\n"
+      "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$\n\\connect x\n$$;\n  \\connect   other  \nSELECT 1;\n");
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  ASSERT_EQ(parts->size(), 3u);
+  EXPECT_EQ((*parts)[0].sql, "CREATE DATABASE \"team db\";\n");
+  EXPECT_EQ((*parts)[0].first_line, 2);  // line 1 was the \\set
+  EXPECT_EQ((*parts)[0].connect_to, "team db");
+  EXPECT_EQ((*parts)[1].first_line, 4);
+  EXPECT_EQ((*parts)[1].sql, "CREATE TABLE t (v text);\nCOPY t FROM stdin;\n\\N\n\\c not_a_command\n\\.\n"
+                             "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$\n\\connect x\n$$;\n");
+  EXPECT_EQ((*parts)[1].connect_to, "other");
+  EXPECT_EQ((*parts)[2].sql, "SELECT 1;\n");
+  EXPECT_EQ((*parts)[2].first_line, 13);
+  EXPECT_EQ((*parts)[2].connect_to, "");
+
+  auto plain = SplitPsqlScript("SELECT 1;\n");
+  ASSERT_TRUE(plain.ok());
+  ASSERT_EQ(plain->size(), 1u);
+  EXPECT_EQ((*plain)[0].sql, "SELECT 1;\n");
+
+  for (const char* bad : {"SELECT 1;\n\\i other.sql\n", "\\gexec\n", "\\set ON_ERROR_STOP off\n", "\\set foo bar\n",
+                          "\\c\n", "\\c db user host\n"}) {
+    auto r = SplitPsqlScript(bad);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("line ")) << bad;
+  }
+  EXPECT_THAT(std::string(SplitPsqlScript("SELECT 1;\n\\i x.sql\n").status().message()),
+              ::testing::HasSubstr("line 2: psql's \\i is not supported here"));
 }
 
 // A shell script (or a compression this build cannot read) stops the start before anything runs.

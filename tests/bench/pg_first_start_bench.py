@@ -147,16 +147,16 @@ def main():
         theirs = statistics.median(times["shell"])
         print(f"PostgreSQL 15 first start on an empty PGDATA (init .sql + .sql.gz, {ROWS} rows) -> first query over TCP,"
               f" median of {ROUNDS}:")
-        print(f"  entrypoint --postgres        {ours * 1000:8.0f} ms   (min {min(times['noshell']) * 1000:.0f}, max {max(times['noshell']) * 1000:.0f})")
-        print(f"  shell steps (bash, initdb, pg_ctl, psql)"
-              f" {theirs * 1000:8.0f} ms   (min {min(times['shell']) * 1000:.0f}, max {max(times['shell']) * 1000:.0f})")
-        print(f"  ratio                        {ours / theirs:8.2f}x")
+        rows = [("entrypoint --postgres", times["noshell"]), ("shell steps (bash, pg_ctl, psql, gunzip)", times["shell"])]
+        for label, t in rows:
+            print(f"  {label:42} {statistics.median(t) * 1000:7.0f} ms   (min {min(t) * 1000:.0f}, max {max(t) * 1000:.0f})")
+        print(f"  {'ratio':42} {ours / theirs:7.2f}x")
         added = sum(os.path.getsize(f) for f in (ENTRYPOINT, HEALTHCHECK, SHIM))
         shell_bytes, shell_files = shell_way_bytes()
-        print("size added to an image holding the server:")
-        print(f"  noshell (entrypoint, healthcheck, libnoshell_popen.so)  {added / 1e6:6.2f} MB")
-        print(f"  shell steps ({shell_files} files: bash, psql, pg_ctl, gzip, coreutils..., their own libraries)"
-              f" {shell_bytes / 1e6:6.2f} MB, and a base with a shell and libc's tools")
+        print("size added to an image that holds the server's files:")
+        print(f"  {'noshell: entrypoint, healthcheck, shim':42} {added / 1e6:7.2f} MB")
+        print(f"  {f'shell steps: {shell_files} programs and libraries':42} {shell_bytes / 1e6:7.2f} MB"
+              f"   (bash, psql, pg_ctl, gzip, coreutils...; and a base image with libc's tools)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

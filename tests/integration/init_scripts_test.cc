@@ -34,14 +34,14 @@ class InitScriptsTest : public ::testing::Test {
     session_ = *std::move(db);
   }
   // Lists `dir` and runs every script, as a first start does; the first failure ends it.
-  absl::Status RunAll(const std::string& dir) {
+  absl::Status RunAll(const std::string& dir, const ConnectTo& connect = nullptr) {
     absl::StatusOr<std::vector<InitScript>> scripts = ListInitScripts(dir);
     if (!scripts.ok()) return scripts.status();
     for (const InitScript& s : *scripts) {
       if (s.kind == InitScriptKind::kOther) continue;
       absl::StatusOr<std::string> sql = ReadInitScript(s);
       if (!sql.ok()) return sql.status();
-      if (absl::Status run = RunInitScript(session_.get(), s, *sql); !run.ok()) return run;
+      if (absl::Status run = RunInitScript(session_.get(), s, *sql, connect); !run.ok()) return run;
     }
     return absl::OkStatus();
   }
@@ -81,19 +81,12 @@ TEST_F(InitScriptsTest, ConnectSwitchesDatabaseForTheRestOfTheFile) {
     if (!target.ok()) return target.status();
     return Database::Connect(*target, absl::Now() + absl::Seconds(10));
   };
-  absl::StatusOr<std::vector<InitScript>> scripts = ListInitScripts(dir.path());
-  ASSERT_TRUE(scripts.ok());
-  for (const InitScript& script : *scripts) {
-    absl::StatusOr<std::string> sql = ReadInitScript(script);
-    ASSERT_TRUE(sql.ok());
-    absl::Status run = RunInitScript(session_.get(), script, *sql, connect);
-    ASSERT_TRUE(run.ok()) << run;
-  }
+  const absl::Status run = RunAll(dir.path(), connect);
+  ASSERT_TRUE(run.ok()) << run;
   EXPECT_EQ(pg_->Psql("SELECT string_agg(coalesce(v, 'NULL'), ',' ORDER BY v NULLS FIRST) FROM here", other),
             absl::StrCat("NULL,connect nowhere,", other));  // COPY's text format reads \c as c
   EXPECT_EQ(Sql("SELECT to_regclass('back_home') IS NOT NULL AND to_regclass('here') IS NULL"), "t");
-  // Without a way to connect (or to a database that does not exist), \connect is an error.
-  WriteFile(dir.Join("10-two-dbs.sql"), "\\c missing_db\nSELECT 1;\n");
+  // \connect to a database that does not exist is an error naming it.
   absl::Status missing = RunInitScript(session_.get(), InitScript{dir.Join("10-two-dbs.sql"), "10-two-dbs.sql", InitScriptKind::kSql},
                                        "\\c missing_db\nSELECT 1;\n", connect);
   EXPECT_THAT(std::string(missing.message()), HasSubstr("10-two-dbs.sql, \\connect missing_db: "));

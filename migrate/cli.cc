@@ -36,8 +36,17 @@ namespace {
 // silent pooler must not hold a rollout until the SIGKILL.
 constexpr absl::Duration kStopGrace = absl::Seconds(5);
 
-absl::Mutex g_mu;
-std::shared_ptr<Canceller> g_canceller ABSL_GUARDED_BY(g_mu);  // the session that runs migrations
+// The session that runs migrations, for a stop to cancel. Made on first use and never destroyed:
+// no static constructor or destructor, so a binary that holds migrate among other tools
+// (noshell) runs none of it unless migrate runs.
+struct ActiveCanceller {
+  absl::Mutex mu;
+  std::shared_ptr<Canceller> canceller ABSL_GUARDED_BY(mu);
+};
+ActiveCanceller& Active() {
+  static ActiveCanceller* const active = new ActiveCanceller();
+  return *active;
+}
 std::atomic<bool> g_interrupted{false};
 
 // While it lives, InterruptMigrate cancels what `canceller`'s session runs.
@@ -45,14 +54,14 @@ class ActiveSession {
  public:
   explicit ActiveSession(std::shared_ptr<Canceller> canceller) {
     {
-      absl::MutexLock lock(&g_mu);
-      g_canceller = std::move(canceller);
+      absl::MutexLock lock(&Active().mu);
+      Active().canceller = std::move(canceller);
     }
     if (g_interrupted.load()) InterruptMigrate();  // a stop that came while connecting
   }
   ~ActiveSession() {
-    absl::MutexLock lock(&g_mu);
-    g_canceller = nullptr;
+    absl::MutexLock lock(&Active().mu);
+    Active().canceller = nullptr;
   }
   ActiveSession(const ActiveSession&) = delete;
   ActiveSession& operator=(const ActiveSession&) = delete;
@@ -65,8 +74,8 @@ void SignalThread(sigset_t set) {
   }
   bool connected = false;
   {
-    absl::MutexLock lock(&g_mu);
-    connected = g_canceller != nullptr;
+    absl::MutexLock lock(&Active().mu);
+    connected = Active().canceller != nullptr;
   }
   if (!connected && !g_interrupted.load()) {
     std::fprintf(stderr, "migrate: interrupted by signal %d before connecting\n", sig);
@@ -244,8 +253,8 @@ void InterruptMigrate() {
   g_interrupted.store(true);
   std::shared_ptr<Canceller> canceller;
   {
-    absl::MutexLock lock(&g_mu);
-    canceller = g_canceller;
+    absl::MutexLock lock(&Active().mu);
+    canceller = Active().canceller;
   }
   if (canceller == nullptr) return;  // not connected yet: the wait sees g_interrupted
   // PQcancel connects to the server and waits for it to answer: never on the caller's thread.

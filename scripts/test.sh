@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 cmake --workflow --preset release
 ctest --preset release --output-on-failure
-scripts/check-static.sh build/release/bin/healthcheck build/release/bin/migrate build/release/bin/entrypoint
+scripts/check-static.sh build/release/bin/noshell build/release/bin/healthcheck build/release/bin/migrate build/release/bin/entrypoint
 cmake --workflow --preset asan
 # Fuzzing: every parser of user and peer input, 30 s each under ASan + UBSan, plus every input
 # that ever crashed one (tests/fuzz/).

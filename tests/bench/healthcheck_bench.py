@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark: healthcheck (Postgres login + SELECT 1 and Redis PING, together) against
 (a) the shell script people use today (pg_isready, psql -c 'select 1', redis-cli ping == PONG) and
-(b) the floor: a minimal libpq program that connects and runs SELECT 1 (Postgres only).
-All three run against the same throwaway PostgreSQL 15 and Redis 7 in this run. Prints medians of
+(b) the floor: a minimal libpq program that connects and runs SELECT 1 (Postgres only), and
+(c) the same check by `noshell healthcheck` (the three tools in one binary), which must cost no more.
+All of them run against the same throwaway PostgreSQL 15 and Redis 7 in this run. Prints medians of
 wall and CPU time, peak RSS, binary size, and the ratios the issue sets targets for.
 
 usage: healthcheck_bench.py [BIN_DIR] [RUNS]     (default build/release/bin, 40 runs)
@@ -80,6 +81,7 @@ PGPASSWORD=benchpass psql -h 127.0.0.1 -p {pg_port} -U app -d postgres -XAtqc 's
             ("healthcheck (pg + redis)", [os.path.join(BIN, "healthcheck"), db, cache]),
             ("shell script (pg_isready, psql, redis-cli)", [script]),
             ("libpq floor (pg only)", [floor, db]),
+            ("noshell healthcheck (pg + redis)", [os.path.join(BIN, "noshell"), "healthcheck", db, cache]),
         ]
         for _, argv in cases:  # warm caches
             for _ in range(3):
@@ -99,8 +101,9 @@ PGPASSWORD=benchpass psql -h 127.0.0.1 -p {pg_port} -U app -d postgres -XAtqc 's
             rss = statistics.median(r[2] for r in runs) / 1024
             med[name] = (wall, cpu, rss)
             print(f"{name:44} {wall:9.2f} {cpu:8.2f} {rss:16.2f}MB")
-        hc, sh, fl = (med[n] for n, _ in cases)
+        hc, sh, fl, mc = (med[n] for n, _ in cases)
         size = os.path.getsize(os.path.join(BIN, "healthcheck")) / 1e6
+        mc_size = os.path.getsize(os.path.join(BIN, "noshell")) / 1e6
 
         print("ratios and targets:")
         target_line("wall: healthcheck / script", f"{hc[0] / sh[0]:.3f}x", "<= 0.30x", hc[0] / sh[0] <= 0.30)
@@ -108,6 +111,11 @@ PGPASSWORD=benchpass psql -h 127.0.0.1 -p {pg_port} -U app -d postgres -XAtqc 's
         target_line("cpu: healthcheck / script", f"{hc[1] / sh[1]:.3f}x", "<= 0.08x", hc[1] / sh[1] <= 0.08)
         target_line("peak RSS of healthcheck", f"{hc[2]:.2f} MB", "<= 4 MB", hc[2] <= 4)
         target_line("healthcheck binary size", f"{size:.2f} MB", "<= 8 MB", size <= 8)
+        # The three tools in one binary: healthcheck must not pay for the other two.
+        target_line("wall: noshell healthcheck / healthcheck", f"{mc[0] / hc[0]:.3f}x", "<= 1.05x", mc[0] / hc[0] <= 1.05)
+        target_line("cpu: noshell healthcheck / healthcheck", f"{mc[1] / hc[1]:.3f}x", "<= 1.05x", mc[1] / hc[1] <= 1.05)
+        target_line("peak RSS of noshell healthcheck", f"{mc[2]:.2f} MB", "<= 4 MB", mc[2] <= 4)
+        target_line("noshell binary size", f"{mc_size:.2f} MB", "<= 8.5 MB", mc_size <= 8.5)
     finally:
         if redis:
             redis.kill()

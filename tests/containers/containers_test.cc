@@ -136,7 +136,7 @@ std::string PgVolume(const std::string& what, Cleanup* cleanup) {
 
 // A query run inside the postgres container by its own healthcheck; true when it returns true.
 bool PgQuery(const std::string& container, const std::string& db, const std::string& sql) {
-  RunResult r = Podman({"exec", container, "/usr/local/bin/healthcheck", "--timeout=3s", "--pg-query=" + sql,
+  RunResult r = Podman({"exec", container, "/usr/local/bin/noshell", "healthcheck", "--timeout=3s", "--pg-query=" + sql,
                         absl::StrCat("postgres:///", db, "?host=/var/run/postgresql")});
   EXPECT_EQ(r.exit_code, 0) << sql << "\n" << r.out << r.err;
   return r.exit_code == 0;
@@ -259,12 +259,12 @@ TEST(ImagesTest, NoShellAnywhereAndNonRootUsers) {
     EXPECT_FALSE(user.empty()) << image << " runs as root by default";
     EXPECT_FALSE(absl::StartsWith(user, "0") || absl::StartsWith(user, "root")) << image << " user " << user;
   }
-  // The toolbox holds the three programs, the library initdb gets preloaded (entrypoint --postgres)
-  // and the licence notices, nothing else.
+  // The toolbox holds noshell, the three single programs, the library initdb gets preloaded
+  // (entrypoint --postgres) and the licence notices, nothing else.
   std::vector<std::string> toolbox = ListFiles(kToolbox);
   std::set<std::string> top;
   for (const std::string& f : toolbox) top.insert(std::string(absl::StripSuffix(f, "/")).substr(0, f.find('/')));
-  EXPECT_EQ(top, (std::set<std::string>{"entrypoint", "healthcheck", "licenses", "migrate", "usr"})) << absl::StrJoin(toolbox, " ");
+  EXPECT_EQ(top, (std::set<std::string>{"noshell", "entrypoint", "healthcheck", "licenses", "migrate", "usr"})) << absl::StrJoin(toolbox, " ");
   EXPECT_THAT(absl::StrJoin(toolbox, " "), HasSubstr("licenses/libpq-dev.copyright"));
   EXPECT_THAT(absl::StrJoin(toolbox, " "), HasSubstr("usr/lib/noshell/libnoshell_popen.so"));
   for (const std::string& f : toolbox) {
@@ -275,9 +275,10 @@ TEST(ImagesTest, NoShellAnywhereAndNonRootUsers) {
 
   const int64_t toolbox_size = ImageSize(kToolbox), app = ImageSize(kApp), base = ImageSize(kDistroless);
   std::printf("[sizes] toolbox image %.2f MB; example app image %.2f MB = distroless base %.2f MB + %.2f MB added "
-              "(entrypoint, healthcheck, migrate, the app)\n",
+              "(noshell for entrypoint, healthcheck and migrate; the app)\n",
               toolbox_size / 1e6, app / 1e6, base / 1e6, (app - base) / 1e6);
-  EXPECT_LT(toolbox_size, 30'000'000);
+  EXPECT_LT(toolbox_size, 36'000'000);  // noshell and the single binaries
+  EXPECT_LE(app, 11'000'000);
 
   // The postgres example is FROM scratch: the server's files and ours, nothing else (no 100 MB
   // libLLVM for JIT, no shell, no package manager).
@@ -288,7 +289,7 @@ TEST(ImagesTest, NoShellAnywhereAndNonRootUsers) {
   for (const std::string& f : pg_files) {
     EXPECT_FALSE(absl::StrContains(f, "llvm") || absl::StartsWith(f, "var/lib/dpkg") || absl::StartsWith(f, "usr/bin/")) << f;
   }
-  std::printf("[sizes] example postgres image %.2f MB, FROM scratch: PostgreSQL 15's server files and entrypoint + healthcheck + "
+  std::printf("[sizes] example postgres image %.2f MB, FROM scratch: PostgreSQL 15's server files and noshell + "
               "libnoshell_popen.so\n",
               postgres / 1e6);
   EXPECT_LT(postgres, 150'000'000);
@@ -492,10 +493,13 @@ TEST_F(StackTest, KubernetesExampleRunsWithInitContainerAndProbes) {
         r = Podman(cmd);
       }
       EXPECT_EQ(r.exit_code, 0) << pod << " " << f[0] << ": " << r.out << r.err;
-      // One "ok" line per target (the words after the program that are not options).
+      // One "ok" line per target (the words after `noshell healthcheck` that are not options).
+      ASSERT_GT(cmd.size(), 4u);
+      EXPECT_EQ(cmd[2], "/usr/local/bin/noshell");
+      EXPECT_EQ(cmd[3], "healthcheck");
       int targets = 0;
       absl::Duration deadline_flag = absl::Milliseconds(800);  // healthcheck's default
-      for (size_t i = 3; i < cmd.size(); ++i) {
+      for (size_t i = 4; i < cmd.size(); ++i) {
         if (absl::StartsWith(cmd[i], "--timeout=")) {
           ASSERT_TRUE(absl::ParseDuration(cmd[i].substr(10), &deadline_flag)) << cmd[i];
         }
@@ -551,11 +555,11 @@ TEST(PostgresExampleTest, FirstStartOnAnEmptyVolumeWithNoShell) {
               "POSTGRES_DB=team db", kPostgres});
   ASSERT_TRUE(WaitHealthy(pg, absl::Seconds(120)));
   EXPECT_TRUE(PgQuery(pg, "team%20db", "SELECT count(*) = 2 FROM notes"));
-  RunResult wrong = Podman({"exec", pg, "/usr/local/bin/healthcheck", "--timeout=3s",
+  RunResult wrong = Podman({"exec", pg, "/usr/local/bin/noshell", "healthcheck", "--timeout=3s",
                             "postgres://postgres:wrong@127.0.0.1:5432/postgres?sslmode=disable"});
   EXPECT_NE(wrong.exit_code, 0);
   EXPECT_THAT(wrong.out + wrong.err, HasSubstr("password authentication failed"));
-  RunResult right = Podman({"exec", pg, "/usr/local/bin/healthcheck", "--timeout=3s",
+  RunResult right = Podman({"exec", pg, "/usr/local/bin/noshell", "healthcheck", "--timeout=3s",
                             "postgres://postgres:First-s3cret@127.0.0.1:5432/team%20db?sslmode=disable"});
   EXPECT_EQ(right.exit_code, 0) << right.out << right.err;
   MustPodman({"restart", "-t", "30", pg}, absl::Seconds(90));
@@ -615,7 +619,7 @@ TEST(PostgresExampleTest, AFirstStartKilledPartWayIsMadeAgain) {
   EXPECT_TRUE(PgQuery(pg, "postgres",
                       "SELECT current_user = 'app owner' AND rolsuper AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'postgres') "
                       "FROM pg_roles WHERE rolname = current_user"));
-  RunResult tcp = Podman({"exec", pg, "/usr/local/bin/healthcheck", "--timeout=3s",
+  RunResult tcp = Podman({"exec", pg, "/usr/local/bin/noshell", "healthcheck", "--timeout=3s",
                           "postgres://app%20owner:Killed-s3cret@127.0.0.1:5432/app%20owner?sslmode=disable"});
   EXPECT_EQ(tcp.exit_code, 0) << tcp.out << tcp.err;
   const std::string logs = Podman({"logs", pg}).err + Podman({"logs", pg}).out;
@@ -665,10 +669,10 @@ TEST(PostgresExampleTest, NewerMajorsInitialiseWithTheSameImage) {
     ASSERT_TRUE(WaitHealthy(pg, absl::Seconds(120)));
     EXPECT_TRUE(PgQuery(pg, "app", absl::StrCat("SELECT current_setting('server_version_num')::int / 10000 = ", m.major,
                                                 " AND (SELECT count(*) FROM notes) = 1")));
-    RunResult tcp = Podman({"exec", pg, "/usr/local/bin/healthcheck", "--timeout=3s",
+    RunResult tcp = Podman({"exec", pg, "/usr/local/bin/noshell", "healthcheck", "--timeout=3s",
                             "postgres://postgres:New-s3cret@127.0.0.1:5432/app?sslmode=disable"});
     EXPECT_EQ(tcp.exit_code, 0) << tcp.out << tcp.err;
-    RunResult wrong = Podman({"exec", pg, "/usr/local/bin/healthcheck", "--timeout=3s",
+    RunResult wrong = Podman({"exec", pg, "/usr/local/bin/noshell", "healthcheck", "--timeout=3s",
                               "postgres://postgres:wrong@127.0.0.1:5432/app?sslmode=disable"});
     EXPECT_THAT(wrong.out + wrong.err, HasSubstr("password authentication failed"));
     const std::string logs = Podman({"logs", pg}).err + Podman({"logs", pg}).out;
@@ -690,7 +694,7 @@ TEST(PostgresExampleTest, StopIsAFastShutdown) {
   MustPodman({"run", "-d", "--name", pg, "-v", data + ":/var/lib/postgresql/data", "-e", "POSTGRES_PASSWORD=Stop-s3cret", kPostgres});
   ASSERT_TRUE(WaitHealthy(pg, absl::Seconds(60)));
   // A client that would hold a smart shutdown open for its whole minute.
-  Podman({"exec", "-d", pg, "/usr/local/bin/healthcheck", "--timeout=60s", "--pg-query=SELECT pg_sleep(60) IS NULL", kPgHealth});
+  Podman({"exec", "-d", pg, "/usr/local/bin/noshell", "healthcheck", "--timeout=60s", "--pg-query=SELECT pg_sleep(60) IS NULL", kPgHealth});
   absl::SleepFor(absl::Milliseconds(500));
   const absl::Time t = absl::Now();
   MustPodman({"stop", "-t", "30", pg}, absl::Seconds(60));
@@ -823,7 +827,7 @@ TEST(ComposeTest, StackComesUpInDependencyOrderAndEveryHealthCheckPasses) {
   for (const char* s : {"postgres", "redis", "app"}) {
     EXPECT_TRUE(WaitHealthy(absl::StrCat(project, "_", s, "_1"), absl::Seconds(60))) << s;
   }
-  RunResult migrate_check = compose({"run", "--rm", "-T", "--no-deps", "--entrypoint", "/usr/local/bin/healthcheck", "migrate",
+  RunResult migrate_check = compose({"run", "--rm", "-T", "--no-deps", "--entrypoint", "/usr/local/bin/noshell", "migrate", "healthcheck",
                                      "--timeout=2s", "env:DATABASE_URL"});
   EXPECT_EQ(migrate_check.exit_code, 0) << migrate_check.out << migrate_check.err;
   // The app answers on its published port.

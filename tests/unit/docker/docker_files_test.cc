@@ -78,7 +78,7 @@ TEST(DockerFilesTest, HealthChecksAndProbesNeedNoShell) {
     const std::string text = Read(path);
     const size_t at = text.find("\nHEALTHCHECK");
     if (at == std::string::npos) continue;
-    EXPECT_THAT(text.substr(at, 120), HasSubstr("CMD [\"/usr/local/bin/healthcheck\"")) << path;
+    EXPECT_THAT(text.substr(at, 120), HasSubstr("CMD [\"/usr/local/bin/noshell\", \"healthcheck\"")) << path;
     EXPECT_THAT(text, Not(HasSubstr("ENTRYPOINT /"))) << path;  // shell-form entrypoint
   }
   const std::string compose = Read(kRepo + "/docker/compose.yaml");

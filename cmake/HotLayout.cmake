@@ -4,8 +4,13 @@
 cmake_minimum_required(VERSION 3.20)
 include("${CMAKE_CURRENT_LIST_DIR}/HotObjects.cmake")
 noshell_read_hot_objects("${IN}" entries)
-set(hot_text "")
+# Every object's static initialisers first: they all run at start-up, and in a binary holding
+# several tools (noshell) those of the tools not chosen would otherwise each fault in a page of
+# their own.
+set(hot_text "    *(.text.startup .text.startup.*)\n")
 set(hot_rodata "")
+set(hot_data "")
+set(hot_bss "")
 foreach(entry IN LISTS entries)
   string(REPLACE "|" ";" fields "${entry}")
   list(GET fields 0 section)
@@ -24,6 +29,9 @@ foreach(entry IN LISTS entries)
   foreach(pattern IN LISTS patterns)
     if(section STREQUAL "text")
       string(APPEND hot_text "    ${pattern}(.text .text.*)\n")
+      # The variables of the code that runs, together too (a bss page is a fault of its own).
+      string(APPEND hot_data "    ${pattern}(.data .data.*)\n")
+      string(APPEND hot_bss "    ${pattern}(.bss .bss.*)\n")
     else()
       string(APPEND hot_rodata "    ${pattern}(.rodata .rodata.*)\n")
     endif()
@@ -32,5 +40,7 @@ endforeach()
 file(WRITE "${OUT}.tmp"
   "/* Generated from cmake/hot_objects.txt by cmake/HotLayout.cmake: do not edit. */\n"
   "SECTIONS\n{\n  .text.noshell_hot :\n  {\n${hot_text}  }\n}\nINSERT BEFORE .text;\n\n"
-  "SECTIONS\n{\n  .rodata.noshell_hot :\n  {\n${hot_rodata}  }\n}\nINSERT BEFORE .rodata;\n")
+  "SECTIONS\n{\n  .rodata.noshell_hot :\n  {\n${hot_rodata}  }\n}\nINSERT BEFORE .rodata;\n\n"
+  "SECTIONS\n{\n  .data.noshell_hot :\n  {\n${hot_data}  }\n}\nINSERT BEFORE .data;\n\n"
+  "SECTIONS\n{\n  .bss.noshell_hot (NOLOAD) :\n  {\n${hot_bss}  }\n}\nINSERT AFTER .bss;\n")
 file(RENAME "${OUT}.tmp" "${OUT}")

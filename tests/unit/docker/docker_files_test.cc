@@ -112,4 +112,25 @@ TEST(DockerFilesTest, HealthChecksAndProbesNeedNoShell) {
   }
 }
 
+// Every libFuzzer target is built by the fuzz preset and run by scripts/fuzz.sh (CI once failed
+// on a target the preset's build list had left out: its binary did not exist on a clean machine).
+TEST(RepoFilesTest, EveryFuzzTargetIsBuiltAndRun) {
+  const std::string cmake = Read(kRepo + "/tests/fuzz/CMakeLists.txt");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(cmake, m, std::regex(R"(foreach\(target ([a-z_ ]+)\))")));
+  const std::string presets = Read(kRepo + "/CMakePresets.json");
+  const std::string script = Read(kRepo + "/scripts/fuzz.sh");
+  std::smatch s;
+  ASSERT_TRUE(std::regex_search(script, s, std::regex(R"(targets=\(([a-z_ ]+)\))")));
+  EXPECT_EQ(m[1].str(), s[1].str()) << "scripts/fuzz.sh runs other targets than tests/fuzz/CMakeLists.txt builds";
+  int targets = 0;
+  std::stringstream names(m[1].str());
+  for (std::string name; names >> name; ++targets) {
+    EXPECT_THAT(presets, HasSubstr("\"" + name + "_fuzz\"")) << name << " is not in CMakePresets.json's fuzz build preset";
+    EXPECT_TRUE(std::filesystem::exists(kRepo + "/tests/fuzz/" + name + "_fuzz.cc")) << name;
+    EXPECT_TRUE(std::filesystem::is_directory(kRepo + "/tests/fuzz/corpus/" + name)) << name << " has no seed corpus";
+  }
+  EXPECT_GE(targets, 8);
+}
+
 }  // namespace

@@ -1,6 +1,9 @@
 // healthcheck/healthcheck.cc — option parsing, concurrent probing and output.
 #include "healthcheck/healthcheck.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
@@ -17,6 +20,8 @@
 #include "common/net.h"
 #include "common/openssl_init.h"
 #include "common/redact.h"
+#include "common/http_server.h"
+#include "common/readiness.h"
 #include "common/status_macros.h"
 #include "common/target.h"
 #include "common/text.h"
@@ -36,6 +41,10 @@ std::vector<FlagSpec> Specs() {
       {"log-level", "HEALTHCHECK_LOG_LEVEL", "LEVEL", "stderr log level: debug, info, warn, error, off (default warn)"},
       {"targets", "HEALTHCHECK_TARGETS", "TARGET",
        "targets, when none are given as arguments (environment: whitespace-separated)", true},
+      {"serve", "HEALTHCHECK_SERVE", "ADDR",
+       "serve /readyz, /livez and /metrics on ADDR (:8086, 127.0.0.1:8086) until TERM, instead of checking once"},
+      {"ready-interval", "HEALTHCHECK_READY_INTERVAL", "DURATION",
+       "with --serve: how often a ready target is probed (default 10s; a failing one every second)"},
   };
   for (FlagSpec& spec : CheckFlagSpecs("HEALTHCHECK")) specs.push_back(std::move(spec));
   return specs;
@@ -115,8 +124,50 @@ absl::StatusOr<HealthcheckConfig> ParseHealthcheckArgs(int argc, const char* con
   NOSHELL_RETURN_IF_ERROR(ParseCheckFlags(flags, &c.check));
   c.check.application_name = "noshell-healthcheck";
   c.log_level = flags.Get("log-level", "warn");
+  c.serve = flags.Get("serve");
+  if (flags.Has("ready-interval")) {
+    if (c.serve.empty()) return absl::InvalidArgumentError("--ready-interval needs --serve");
+    NOSHELL_RETURN_IF_ERROR(flags.GetDuration("ready-interval", Flags::DurationMin::kPositive, &c.ready_interval));
+  }
   return c;
 }
+
+namespace {
+
+// --serve: the targets' readiness over HTTP until TERM or INT; exit 0 then, 1 when ADDR cannot be
+// served.
+int ServeReadiness(const HealthcheckConfig& config, std::vector<std::unique_ptr<Check>> checks) {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);  // before any thread starts: they inherit it
+  ReadinessOptions options;
+  options.interval = config.ready_interval;
+  options.timeout = config.timeout;
+  ReadinessMonitor monitor(std::move(checks), options);
+  auto server = HttpServer::Start(config.serve, [&monitor](const HttpRequest& r) {
+    const bool json = r.query == "format=json";
+    if (r.path == "/readyz") return RenderReadyz(monitor.Snapshot(), false, json);
+    if (r.path == "/livez") return RenderLivez(true, "", json);
+    if (r.path == "/metrics") {
+      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(monitor.Snapshot(), "")};
+    }
+    return HttpResponse{404, "text/plain; charset=utf-8", "not found: /readyz, /livez, /metrics\n"};
+  });
+  if (!server.ok()) {
+    std::fprintf(stderr, "healthcheck: %s\n", std::string(server.status().message()).c_str());
+    return kExitUnhealthy;
+  }
+  spdlog::info("serving /readyz, /livez and /metrics on {} (port {})", config.serve, (*server)->port());
+  int sig = 0;
+  while (sigwait(&stop, &sig) != 0) {
+  }
+  spdlog::info("signal {}: stopping", sig);
+  return kExitHealthy;
+}
+
+}  // namespace
 
 std::vector<TargetResult> RunChecks(std::vector<std::unique_ptr<Check>> checks, absl::Time deadline, bool* abandoned,
                                     Clock& clock) {
@@ -221,6 +272,7 @@ int HealthcheckMain(int argc, const char* const* argv, const Env& env) {
     checks.push_back(*std::move(check));
   }
   if (!errors.empty()) return UsageError(errors, json, start);
+  if (!config->serve.empty()) return ServeReadiness(*config, std::move(checks));
   bool abandoned = false;
   std::vector<TargetResult> results = RunChecks(std::move(checks), deadline, &abandoned);
   bool healthy = true;

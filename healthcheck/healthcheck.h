@@ -26,6 +26,10 @@ struct HealthcheckConfig {
   OutputFormat format = OutputFormat::kText;
   std::string log_level = "warn";
   CheckOptions check;
+  // --serve=ADDR: instead of checking once, serve /readyz, /livez and /metrics on ADDR, the
+  // targets probed in the background every `ready_interval` (each probe under `timeout`).
+  std::string serve;
+  absl::Duration ready_interval = absl::Seconds(10);
 };
 
 struct TargetResult {

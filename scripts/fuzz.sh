@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
-targets=(target_parser template migration_file postgres_reply redis_reply http_reply shell_command)
+targets=(target_parser template migration_file postgres_reply redis_reply http_reply shell_command http_request)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz

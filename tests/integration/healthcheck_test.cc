@@ -1,5 +1,6 @@
 // healthcheck against real PostgreSQL 15, Redis 7, HTTP(S) servers, files and sockets.
 // Every test runs the built (static) binary as a child process, as Docker would.
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -48,6 +49,69 @@ class HealthcheckTest : public ::testing::Test {
 };
 PgServer* HealthcheckTest::pg_ = nullptr;
 RedisServer* HealthcheckTest::redis_ = nullptr;
+
+// GET `path` from 127.0.0.1:`port` with a raw socket; the whole response ("" when nothing
+// answers).
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const std::string req = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: test\r\n\r\n");
+    (void)!send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+// healthcheck --serve: the targets' readiness over HTTP from background probes, until TERM.
+// Ready targets give 200; a wrong password 503 naming the target and why, never the password;
+// /metrics has a line per target; TERM ends it with 0.
+TEST_F(HealthcheckTest, ServeAnswersProbesFromTheBackground) {
+  const int port = FreePort();
+  TempDir dir;
+  Process served({BinaryPath("healthcheck"), absl::StrCat("--serve=127.0.0.1:", port), "--ready-interval=1s", "--timeout=3s",
+                  pg_->Url(), RedisUrl()},
+                 RunOptions(), dir.Join("serve.log"));
+  std::string ready;
+  for (int i = 0; i < 200 && !absl::StartsWith(ready, "HTTP/1.1 200 "); ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    ready = HttpGet(port, "/readyz");
+  }
+  EXPECT_THAT(ready, ::testing::StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_THAT(ready, HasSubstr(absl::StrCat("\r\n\r\nready\nok   postgres://app@127.0.0.1:", pg_->port(), "/app (since ")));
+  EXPECT_THAT(HttpGet(port, "/livez"), HasSubstr("\r\n\r\nalive\n"));
+  const std::string metrics = HttpGet(port, "/metrics");
+  EXPECT_THAT(metrics, HasSubstr(absl::StrCat("\nnoshell_target_up{target=\"redis://127.0.0.1:", redis_->port(), "/0\"} 1\n")));
+  EXPECT_THAT(metrics, HasSubstr("\nprocess_resident_memory_bytes "));
+  EXPECT_THAT(HttpGet(port, "/nothing"), ::testing::StartsWith("HTTP/1.1 404 "));
+  served.Signal(SIGTERM);
+  EXPECT_EQ(served.Wait(), 0);
+
+  // A wrong password: not ready, with the reason, and the password nowhere.
+  const int port2 = FreePort();
+  std::string wrong_url = pg_->Url();
+  wrong_url.replace(wrong_url.find("apppass"), 7, "Wr0ng-pw-Qz");
+  Process wrong({BinaryPath("healthcheck"), absl::StrCat("--serve=127.0.0.1:", port2), "--timeout=3s", wrong_url},
+                RunOptions(), dir.Join("wrong.log"));
+  std::string not_ready;
+  for (int i = 0; i < 200 && !absl::StrContains(not_ready, "password"); ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    not_ready = HttpGet(port2, "/readyz?format=json");
+  }
+  EXPECT_THAT(not_ready, ::testing::StartsWith("HTTP/1.1 503 Service Unavailable\r\n"));
+  EXPECT_THAT(not_ready, HasSubstr("\"ready\":false"));
+  EXPECT_THAT(not_ready, HasSubstr("password authentication failed"));
+  EXPECT_THAT(not_ready + HttpGet(port2, "/metrics"), Not(HasSubstr("Wr0ng-pw-Qz")));
+  wrong.Signal(SIGTERM);
+  EXPECT_EQ(wrong.Wait(), 0);
+  EXPECT_THAT(ReadFile(dir.Join("wrong.log")), Not(HasSubstr("Wr0ng-pw-Qz")));
+}
 
 TEST_F(HealthcheckTest, PostgresAndRedisHealthy) {
   RunResult r = Hc({pg_->Url(), RedisUrl()});

@@ -1,6 +1,8 @@
 // entrypoint/cli.cc — see cli.h.
 #include "entrypoint/cli.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,9 +18,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/file.h"
+#include "common/http_server.h"
 #include "common/logging.h"
 #include "common/net.h"
 #include "common/openssl_init.h"
+#include "common/readiness.h"
 #include "common/redact.h"
 #include "common/status_macros.h"
 #include "common/target.h"
@@ -78,6 +82,18 @@ absl::Status WaitForDependencies(const EntrypointConfig& c, const Env& child_env
     if (p.last.ok()) spdlog::info("{} ready after {}", p.target, took);
     else if (!p.done) spdlog::info("still waiting for {} ({}): {}", p.target, took, std::string(p.last.message()));
   });
+}
+
+// The --ready targets, resolved as the waits are (secrets read); probed only once the app runs.
+absl::Status MakeReadyChecks(const EntrypointConfig& c, const Env& child_env, std::vector<std::unique_ptr<Check>>* checks) {
+  for (const std::string& text : c.ready) {
+    absl::StatusOr<Target> target = ParseTarget(text, child_env);
+    if (!target.ok()) return InStep(EntrypointStep::kConfig, target.status());
+    absl::StatusOr<std::unique_ptr<Check>> check = MakeCheck(*target, c.wait_options);
+    if (!check.ok()) return InStep(EntrypointStep::kConfig, check.status());
+    checks->push_back(*std::move(check));
+  }
+  return absl::OkStatus();
 }
 
 // Step 3: templates, with the container's limits as variables. All are rendered and written
@@ -200,15 +216,65 @@ absl::Status RunStartCommands(const EntrypointConfig& c, const RunOptions& run, 
 
 // Steps 1-6: everything before the app, each failure tagged with its step. On success `run` is
 // ready to start the app.
-absl::Status PrepareApp(const EntrypointConfig& c, EarlyStop& early, RunOptions* run) {
+absl::Status PrepareApp(const EntrypointConfig& c, EarlyStop& early, RunOptions* run,
+                        std::vector<std::unique_ptr<Check>>* ready_checks) {
   absl::StatusOr<std::map<std::string, std::string>> vars = ReadEnvironment(c);
   if (!vars.ok()) return InStep(EntrypointStep::kSecrets, vars.status());
   const MapEnv child_env(*vars);
+  NOSHELL_RETURN_IF_ERROR(MakeReadyChecks(c, child_env, ready_checks));
   NOSHELL_RETURN_IF_ERROR(InStep(EntrypointStep::kWaits, WaitForDependencies(c, child_env)));
   NOSHELL_RETURN_IF_ERROR(InStep(EntrypointStep::kTemplates, RenderTemplates(c, *vars)));
   NOSHELL_RETURN_IF_ERROR(InStep(EntrypointStep::kMigrations, RunMigrations(c, child_env, early)));
   NOSHELL_RETURN_IF_ERROR(InStep(EntrypointStep::kUser, ChooseUser(c, &*vars, run)));
   return InStep(EntrypointStep::kCommands, RunStartCommands(c, *run, early));
+}
+
+// Step 7 with --health-listen: the app supervised (exec would leave no one to answer), and
+// /livez, /readyz and /metrics served from what the supervisor and the readiness monitor know.
+int SuperviseWithHealth(const EntrypointConfig& c, RunOptions run, std::vector<std::unique_ptr<Check>> ready_checks) {
+  // Every thread started from here inherits a mask with every signal blocked: signals are the
+  // supervisor's, taken by sigtimedwait on this thread.
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  if (getpid() != 1) prctl(PR_SET_CHILD_SUBREAPER, 1);
+  AppState state;
+  run.state = &state;
+  ReadinessOptions options;
+  options.interval = c.ready_interval;
+  options.timeout = absl::Seconds(2);
+  ReadinessMonitor monitor(std::move(ready_checks), options);
+  auto server = HttpServer::Start(c.health_listen, [&state, &monitor](const HttpRequest& r) {
+    const bool json = r.query == "format=json";
+    const bool stopping = state.stopping.load();
+    if (r.path == "/readyz") return RenderReadyz(monitor.Snapshot(), stopping || !state.running.load(), json);
+    if (r.path == "/livez") {
+      const bool alive = state.running.load() && !stopping;
+      return RenderLivez(alive, stopping ? "stopping" : state.running.load() ? "" : "the app is not running", json);
+    }
+    if (r.path == "/metrics") {
+      const int exit_code = state.exit_code.load();
+      const std::string app = absl::StrCat(
+          "# HELP noshell_app_up Whether the app is running (1) or not (0).\n# TYPE noshell_app_up gauge\nnoshell_app_up ",
+          state.running.load() ? 1 : 0, "\n# HELP noshell_app_stopping Whether a stop signal has been received.\n",
+          "# TYPE noshell_app_stopping gauge\nnoshell_app_stopping ", stopping ? 1 : 0, "\n",
+          exit_code < 0 ? "" : absl::StrCat("# HELP noshell_app_last_exit_code The app's exit code (128+N for signal N).\n",
+                                            "# TYPE noshell_app_last_exit_code gauge\nnoshell_app_last_exit_code ", exit_code, "\n"));
+      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(monitor.Snapshot(), app)};
+    }
+    return HttpResponse{404, "text/plain; charset=utf-8", "not found: /livez, /readyz, /metrics\n"};
+  });
+  if (!server.ok()) {
+    spdlog::error("--health-listen: {}", std::string(server.status().message()));
+    std::fflush(stderr);
+    std::_Exit(kEntrypointUsage);
+  }
+  spdlog::info("serving /livez, /readyz and /metrics on {} (port {}); starting {} as {}", c.health_listen, (*server)->port(),
+               run.argv[0], getpid() == 1 ? "PID 1's child" : "a subreaper's child");
+  const int code = SuperviseApp(run);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);  // the probe threads may be inside a probe: leave without waiting for them
 }
 
 }  // namespace
@@ -288,7 +354,9 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
   run.grace = config->grace;
   run.signal_group = config->signal_group;
   run.rewrite = config->rewrite;
-  if (absl::Status s = PrepareApp(*config, early, &run); !s.ok()) {
+  run.stop_delay = config->stop_delay;
+  std::vector<std::unique_ptr<Check>> ready_checks;
+  if (absl::Status s = PrepareApp(*config, early, &run, &ready_checks); !s.ok()) {
     spdlog::error("{}", Redactor::Global().Scrub(std::string(s.message())));
     // A wait that failed leaves the other waiters' threads inside their probes: leave without
     // running static destructors under them.
@@ -299,6 +367,7 @@ int EntrypointMain(int argc, const char* const* argv, const Env& env) {
   // Step 7: the app. A TERM from now on is the app's: forwarded by the supervisor, or delivered to
   // the app that exec replaces us with.
   early.Stop();
+  if (!config->health_listen.empty()) return SuperviseWithHealth(*config, run, std::move(ready_checks));
   if (getpid() == 1 || config->subreaper) {
     spdlog::info("starting {} as {}", run.argv[0], getpid() == 1 ? "PID 1's child" : "a subreaper's child");
     return SuperviseApp(run);

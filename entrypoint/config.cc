@@ -45,6 +45,15 @@ std::vector<FlagSpec> Specs() {
       {"signal-group", "ENTRYPOINT_SIGNAL_GROUP", "", "forward signals to the app's process group"},
       {"rewrite-signal", "ENTRYPOINT_REWRITE_SIGNALS", "FROM:TO", "rewrite a forwarded signal, e.g. TERM:QUIT; repeatable", true},
       {"subreaper", "ENTRYPOINT_SUBREAPER", "", "supervise the app even when not PID 1 (as a child subreaper)"},
+      {"health-listen", "ENTRYPOINT_HEALTH_LISTEN", "ADDR",
+       "while the app runs, serve /livez, /readyz and /metrics on ADDR (:8086, 127.0.0.1:8086); implies supervising"},
+      {"ready", "ENTRYPOINT_READY", "TARGET",
+       "what /readyz needs: a dependency or the app's own endpoint (healthcheck's targets), probed in the background; repeatable",
+       true},
+      {"ready-interval", "ENTRYPOINT_READY_INTERVAL", "DURATION", "how often a ready --ready target is probed (default 10s)"},
+      {"stop-delay", "ENTRYPOINT_STOP_DELAY", "DURATION",
+       "hold the first TERM back from the app this long, /readyz answering 503 meanwhile (load balancers deregister); "
+       "a second TERM or INT goes at once (default 0)"},
       {"format", "ENTRYPOINT_FORMAT", "text|json", "log format (default text)"},
       {"log-level", "ENTRYPOINT_LOG_LEVEL", "LEVEL", "log level (default info)"},
   };
@@ -178,6 +187,17 @@ absl::StatusOr<EntrypointConfig> ParseEntrypointConfig(int argc, const char* con
     c.rewrite.insert(rewrite.begin(), rewrite.end());
   }
   NOSHELL_ASSIGN_OR_RETURN(c.subreaper, flags.GetBool("subreaper"));
+  c.health_listen = flags.Get("health-listen");
+  c.ready = flags.GetAll("ready");
+  if (c.health_listen.empty()) {
+    for (const char* needs : {"ready", "ready-interval"}) {
+      if (flags.Has(needs)) return absl::InvalidArgumentError(absl::StrCat("--", needs, " needs --health-listen"));
+    }
+  }
+  if (flags.Has("ready-interval")) {
+    NOSHELL_RETURN_IF_ERROR(flags.GetDuration("ready-interval", Flags::DurationMin::kPositive, &c.ready_interval));
+  }
+  NOSHELL_RETURN_IF_ERROR(flags.GetDuration("stop-delay", Flags::DurationMin::kZero, &c.stop_delay));
   return c;
 }
 

@@ -69,6 +69,11 @@ struct EntrypointConfig {
   bool signal_group = false;
   std::map<int, int> rewrite;
   bool subreaper = false;
+  absl::Duration stop_delay = absl::ZeroDuration();
+  // 7b. Health endpoints while the app runs (--health-listen).
+  std::string health_listen;
+  std::vector<std::string> ready;               // targets as given, resolved as the waits are
+  absl::Duration ready_interval = absl::Seconds(10);
   OutputFormat format = OutputFormat::kText;
   std::string log_level = "info";
   // Non-empty for --help and --version: print it and exit 0, nothing else.

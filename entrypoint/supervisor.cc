@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -324,8 +325,11 @@ int SuperviseApp(const RunOptions& o) {
   // The app starts with nothing blocked, whatever entrypoint blocked before it ran.
   const pid_t app = Spawn(o, EmptySigset(), true, &exec_errno);
   if (app < 0) return 1;
+  if (o.state != nullptr) o.state->running = true;
 
   bool app_alive = true;
+  absl::Time hold_deadline = absl::InfiniteFuture();  // a held stop signal goes out then
+  int held = 0;                                        // ... this one (as it will be sent)
   int app_status = 0;
   absl::Time stop_deadline = absl::InfiniteFuture();   // set when a stop signal is forwarded
   absl::Time drain_deadline = absl::InfiniteFuture();  // set when the app has exited
@@ -339,6 +343,10 @@ int SuperviseApp(const RunOptions& o) {
       if (pid == app) {
         app_alive = false;
         app_status = status;
+        if (o.state != nullptr) {
+          o.state->exit_code = ExitCodeOf(status);
+          o.state->running = false;
+        }
       }
     }
     const absl::Time now = absl::Now();
@@ -355,13 +363,19 @@ int SuperviseApp(const RunOptions& o) {
         SignalRemaining(SIGKILL);
         killed_all = true;
       }
+    } else if (held != 0 && now >= hold_deadline) {
+      // The stop delay is over: the stop goes to the app now, and its grace period starts.
+      kill(o.signal_group ? -app : app, held);
+      held = 0;
+      hold_deadline = absl::InfiniteFuture();
+      stop_deadline = now + o.grace;
     } else if (now >= stop_deadline && !killed_all) {
       // A stop signal went unanswered for the grace period: end it, as `docker stop` would.
       kill(o.signal_group ? -app : app, SIGKILL);
       SignalRemaining(SIGKILL);
       killed_all = true;
     }
-    absl::Time wake = std::min(drain_deadline, stop_deadline);
+    absl::Time wake = std::min({drain_deadline, stop_deadline, hold_deadline});
     absl::Duration left = wake == absl::InfiniteFuture() ? absl::Seconds(1) : std::max(wake - absl::Now(), absl::Milliseconds(1));
     timespec ts = absl::ToTimespec(std::min(left, absl::Seconds(1)));
     siginfo_t info;
@@ -370,6 +384,20 @@ int SuperviseApp(const RunOptions& o) {
     if (!app_alive) continue;  // draining: the tree has been told already
     int send = sig;
     if (auto it = o.rewrite.find(sig); it != o.rewrite.end()) send = it->second;
+    if (IsStopSignal(sig)) {
+      if (o.state != nullptr) o.state->stopping = true;
+      if (held == 0 && hold_deadline == absl::InfiniteFuture() && stop_deadline == absl::InfiniteFuture() &&
+          o.stop_delay > absl::ZeroDuration()) {
+        // The first stop: held back for the stop delay (readiness already says stopping).
+        held = send;
+        hold_deadline = absl::Now() + o.stop_delay;
+        continue;
+      }
+      if (held != 0) {  // a second stop during the delay: it goes now (in place of the held one)
+        held = 0;
+        hold_deadline = absl::InfiniteFuture();
+      }
+    }
     kill(o.signal_group ? -app : app, send);
     if (IsStopSignal(sig) && stop_deadline == absl::InfiniteFuture()) stop_deadline = absl::Now() + o.grace;
   }

@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <string>
@@ -37,6 +38,19 @@ struct RunOptions {
   unsigned uid = 0, gid = 0;
   std::vector<unsigned> groups;
   std::vector<int> keep_caps;
+  // The first stop signal (TERM or INT) is held back from the app this long (load balancers
+  // deregister the pod meanwhile); a second one is forwarded at once. The grace period counts
+  // from the forwarded signal.
+  absl::Duration stop_delay = absl::ZeroDuration();
+  // What the supervisor knows, for others to read (the health endpoints); may be null.
+  struct AppState* state = nullptr;
+};
+
+// Written by SuperviseApp, read by any thread.
+struct AppState {
+  std::atomic<bool> running{false};   // the app has started and not exited
+  std::atomic<bool> stopping{false};  // a stop signal has been received
+  std::atomic<int> exit_code{-1};     // the app's, once it has exited
 };
 
 // Parses "TERM:QUIT,HUP:USR1" (names with or without SIG, or numbers).

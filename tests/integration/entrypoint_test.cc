@@ -174,6 +174,63 @@ TEST(EntrypointPid1Test, StopOfAnAppIgnoringTermEndsWithinTheGrace) {
               static_cast<long long>(absl::ToInt64Milliseconds(took)));
 }
 
+// --health-listen as PID 1: /readyz follows a real PostgreSQL (--ready) as it goes away and comes
+// back; /livez and /metrics say what the supervisor knows; TERM turns /readyz to 503 at once and
+// is held back from the app for --stop-delay; a second TERM during the delay goes at once.
+TEST(EntrypointPid1Test, HealthEndpointsAndTheStopDelay) {
+  PgServer pg;
+  TempDir dir;
+  const std::string log = dir.Join("signals");
+  const int port = FreePort();
+  Process p(AsPid1({absl::StrCat("--health-listen=127.0.0.1:", port), "--ready=" + pg.Url(), "--ready-interval=1s",
+                    "--stop-delay=1s", "--", kApp, "record", log}),
+            RunOptions(), dir.Join("out"));
+  const pid_t init = Pid1Of(p.pid());
+  auto eventually = [&](const std::string& path, const std::string& want) {
+    std::string got;
+    for (int i = 0; i < 200 && !absl::StrContains(got, want); ++i) {
+      absl::SleepFor(absl::Milliseconds(50));
+      got = HttpGet(port, path);
+    }
+    return got;
+  };
+  const std::string target = absl::StrCat("postgres://app@127.0.0.1:", pg.port(), "/app");
+  EXPECT_THAT(eventually("/readyz", "HTTP/1.1 200"), HasSubstr(absl::StrCat("ready\nok   ", target)));
+  EXPECT_THAT(HttpGet(port, "/livez"), HasSubstr("\r\n\r\nalive\n"));
+  const std::string metrics = HttpGet(port, "/metrics");
+  EXPECT_THAT(metrics, HasSubstr("\nnoshell_app_up 1\n"));
+  EXPECT_THAT(metrics, HasSubstr(absl::StrCat("\nnoshell_target_up{target=\"", target, "\"} 1\n")));
+  pg.Stop();
+  EXPECT_THAT(eventually("/readyz", "HTTP/1.1 503"), HasSubstr(absl::StrCat("FAIL ", target, ": ")));
+  EXPECT_THAT(HttpGet(port, "/livez"), HasSubstr("HTTP/1.1 200 "));  // liveness does not follow the database
+  pg.Start();
+  EXPECT_THAT(eventually("/readyz", "HTTP/1.1 200"), HasSubstr("\r\n\r\nready\n"));
+
+  ASSERT_EQ(kill(init, SIGTERM), 0);
+  EXPECT_THAT(eventually("/readyz", "stopping"), HasSubstr("HTTP/1.1 503 "));
+  EXPECT_THAT(HttpGet(port, "/livez"), HasSubstr("not alive: stopping"));
+  EXPECT_EQ(ReadFile(log), "ready\n");  // held back: the app has not seen the TERM yet
+  EXPECT_EQ(p.Wait(), 0);                // then it has, and exited 0 on it
+  EXPECT_EQ(ReadFile(log), absl::StrCat("ready\n", SIGTERM, "\n"));
+
+  // A second TERM during a long delay goes to the app at once.
+  const std::string log2 = dir.Join("signals2");
+  const int port2 = FreePort();
+  Process q(AsPid1({absl::StrCat("--health-listen=127.0.0.1:", port2), "--stop-delay=60s", "--", kApp, "record", log2}),
+            RunOptions(), dir.Join("out2"));
+  const pid_t init2 = Pid1Of(q.pid());
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (ReadFile(log2).find("ready") == std::string::npos && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  kill(init2, SIGTERM);
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(ReadFile(log2), "ready\n");
+  const absl::Time second = absl::Now();
+  kill(init2, SIGTERM);
+  EXPECT_EQ(q.Wait(), 0);
+  EXPECT_LT(absl::Now() - second, absl::Seconds(30));
+  EXPECT_EQ(ReadFile(log2), absl::StrCat("ready\n", SIGTERM, "\n"));
+}
+
 TEST(EntrypointPid1Test, SignalRewrite) {
   TempDir dir;
   const std::string log = dir.Join("signals");

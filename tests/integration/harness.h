@@ -80,6 +80,10 @@ class Process {
   pid_t pid_ = -1;
 };
 
+// GET `path` from 127.0.0.1:`port` (one request, read until the server closes); the whole
+// response, or "" when nothing answers.
+std::string HttpGet(int port, const std::string& path);
+
 // The built binary `name` (healthcheck, migrate, entrypoint) of this build.
 std::string BinaryPath(const std::string& name);
 

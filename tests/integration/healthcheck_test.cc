@@ -1,6 +1,5 @@
 // healthcheck against real PostgreSQL 15, Redis 7, HTTP(S) servers, files and sockets.
 // Every test runs the built (static) binary as a child process, as Docker would.
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,25 +48,6 @@ class HealthcheckTest : public ::testing::Test {
 };
 PgServer* HealthcheckTest::pg_ = nullptr;
 RedisServer* HealthcheckTest::redis_ = nullptr;
-
-// GET `path` from 127.0.0.1:`port` with a raw socket; the whole response ("" when nothing
-// answers).
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    const std::string req = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: test\r\n\r\n");
-    (void)!send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-    char buf[4096];
-    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return out;
-}
 
 // healthcheck --serve: the targets' readiness over HTTP from background probes, until TERM.
 // Ready targets give 200; a wrong password 503 naming the target and why, never the password;

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Benchmark: readiness over HTTP (healthcheck --serve, the same server as entrypoint
+--health-listen) against an exec probe, in one run, with the same checks (a PostgreSQL login and a
+Redis PING against throwaway servers).
+
+- Idle: the server's CPU over 20 s with the targets probed every 10 s and no requests.
+- Served probes: GET /readyz over loopback at 10, 100 and 1000 probes/s; the server's CPU per
+  probe (every thread's time on CPU, from /proc/PID/task/*/schedstat, less the idle rate) and the
+  client-side wall time per probe (connect to last byte), p50 and p99.
+- Memory: the resident size of `entrypoint --health-listen` with the two targets, minus that of
+  `entrypoint` supervising the same app without it.
+- Exec probe: `podman exec CONTAINER noshell healthcheck ...` into a running container of the
+  toolbox image (localhost/noshell-test/toolbox:test, made by the container tests), wall and the
+  CPU of podman and what it ran (skipped, with the reason, when the image or podman is missing).
+Targets: served probe <= 0.05 ms CPU and <= 1 ms wall at p99; idle <= 0.1% of a core; <= 1 MB added.
+
+usage: health_server_bench.py [BIN_DIR]     (default build/release/bin)
+"""
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import PGBIN, as_server, free_port, remove_scratch_pg, scratch_dir, target_line  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release/bin"))
+IMAGE = "localhost/noshell-test/toolbox:test"
+
+
+def cpu_seconds(pid):
+    """Time on CPU of every thread of the process, in ns precision (/proc/PID/task/*/schedstat;
+    /proc/PID/stat counts 10 ms ticks, too coarse for a few hundred probes). Threads that have
+    exited are not counted: the server's threads live as long as it does."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total / 1e9
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def get(port, path="/readyz"):
+    """One probe as the kubelet does it: connect, GET, read to the end. Returns (status, seconds)."""
+    start = time.perf_counter()
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nUser-Agent: kube-probe/1.31\r\n\r\n".encode())
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return int(data.split(b" ", 2)[1]), time.perf_counter() - start
+
+
+def wait_ready(port, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if get(port)[0] == 200:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def served(port, pid, rate, seconds, idle_rate):
+    """`rate` probes a second for `seconds`: the server's CPU per probe (s; its background probing,
+    `idle_rate` CPU seconds per second, taken out), client walls (s)."""
+    n = int(rate * seconds)
+    walls = []
+    cpu0 = cpu_seconds(pid)
+    start = time.perf_counter()
+    for i in range(n):
+        due = start + i / rate
+        now = time.perf_counter()
+        if due > now:
+            time.sleep(due - now)
+        status, wall = get(port)
+        if status != 200:
+            sys.exit(f"probe answered {status}")
+        walls.append(wall)
+    cpu = cpu_seconds(pid) - cpu0 - idle_rate * (time.perf_counter() - start)
+    return max(cpu, 0.0) / n, walls
+
+
+def exec_probe(targets, runs):
+    """podman exec of the same check into a running toolbox container: (wall s, cpu s) medians."""
+    if shutil.which("podman") is None:
+        return None, "podman is not installed"
+    if subprocess.run(["podman", "image", "exists", IMAGE]).returncode != 0:
+        return None, f"{IMAGE} is missing (ctest -L containers makes it)"
+    name = f"nsbench{os.getpid()}"
+    # The toolbox's entrypoint is noshell: the container serves readiness, and stays up for execs.
+    run = subprocess.run(["podman", "run", "-d", "--name", name, "--network", "host", IMAGE, "healthcheck",
+                          f"--serve=127.0.0.1:{free_port()}"] + targets, capture_output=True, text=True)
+    if run.returncode != 0:
+        return None, "podman run failed: " + run.stderr.strip()[:200]
+    try:
+        walls, cpus = [], []
+        for _ in range(runs):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            r = subprocess.run(["podman", "exec", name, "/noshell", "healthcheck", "--timeout=2s"] + targets,
+                               capture_output=True)
+            walls.append(time.perf_counter() - t)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
+            if r.returncode != 0:
+                return None, "the exec probe failed: " + r.stdout.decode()[:200]
+        return (statistics.median(walls), statistics.median(cpus)), ""
+    finally:
+        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True)
+
+
+def main():
+    work = scratch_dir("noshell-hsbench-")
+    pg_port, redis_port = free_port(), free_port()
+    pw = os.path.join(work, "pw")
+    with open(pw, "w") as f:
+        f.write("benchpass\n")
+    if os.geteuid() == 0:
+        shutil.chown(pw, "postgres", "postgres")
+    procs = []
+    try:
+        subprocess.run(as_server([f"{PGBIN}/initdb", "-D", f"{work}/pg", "-U", "app", f"--pwfile={pw}",
+                                  "--auth-host=scram-sha-256", "--auth-local=trust", "--no-sync"]),
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-l", f"{work}/pg.log", "-w", "-o",
+                                  f"-p {pg_port} -k {work} -c listen_addresses=127.0.0.1"]) + ["start"],
+                       check=True, stdout=subprocess.DEVNULL)
+        procs.append(subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""],
+                                      stdout=subprocess.DEVNULL))
+        time.sleep(0.3)
+        targets = [f"postgres://app:benchpass@127.0.0.1:{pg_port}/postgres", f"redis://127.0.0.1:{redis_port}"]
+
+        port = free_port()
+        server = subprocess.Popen([os.path.join(BIN, "healthcheck"), f"--serve=127.0.0.1:{port}", "--ready-interval=10s"]
+                                  + targets, stdout=subprocess.DEVNULL)
+        procs.append(server)
+        if not wait_ready(port):
+            sys.exit("healthcheck --serve did not become ready")
+        cpu0 = cpu_seconds(server.pid)
+        time.sleep(20)
+        idle = (cpu_seconds(server.pid) - cpu0) / 20
+        print(f"idle, targets probed every 10 s, no requests: {idle * 100:.3f}% of a core")
+        print("readiness over HTTP (healthcheck --serve, PostgreSQL login + Redis PING in the background), GET /readyz:")
+        print(f"  {'probes/s':>9} {'server CPU/probe':>17} {'wall p50':>9} {'wall p99':>9}")
+        results = {}
+        for rate, seconds in ((10, 5), (100, 5), (1000, 3)):
+            cpu, walls = served(port, server.pid, rate, seconds, idle)
+            walls.sort()
+            p50, p99 = walls[len(walls) // 2], walls[int(len(walls) * 0.99) - 1]
+            results[rate] = (cpu, p99)
+            print(f"  {rate:>9} {cpu * 1000:14.4f} ms {p50 * 1000:6.3f} ms {p99 * 1000:6.3f} ms")
+
+        app = ["--", "/bin/sleep", "60"]
+        plain = subprocess.Popen([os.path.join(BIN, "entrypoint"), "--subreaper", "--log-level=warn"] + app)
+        hport = free_port()
+        health = subprocess.Popen([os.path.join(BIN, "entrypoint"), "--log-level=warn", f"--health-listen=127.0.0.1:{hport}"]
+                                  + [f"--ready={t}" for t in targets] + app)
+        procs += [plain, health]
+        wait_ready(hport)
+        time.sleep(1)
+        added = (rss_kb(health.pid) - rss_kb(plain.pid)) / 1024
+        print(f"resident memory: entrypoint {rss_kb(plain.pid) / 1024:.2f} MB, with --health-listen and two "
+              f"--ready targets {rss_kb(health.pid) / 1024:.2f} MB: {added:+.2f} MB")
+
+        exec_result, why = exec_probe(targets, 10)
+        if exec_result is None:
+            print(f"exec probe: skipped ({why})")
+        else:
+            print(f"exec probe (podman exec ... noshell healthcheck, the same checks), median of 10: "
+                  f"{exec_result[0] * 1000:.1f} ms wall, {exec_result[1] * 1000:.1f} ms CPU of podman and its children")
+            print(f"  a served probe costs {results[100][0] / exec_result[1]:.5f}x the exec probe's CPU")
+
+        print("targets:")
+        for rate in (10, 100, 1000):
+            cpu, p99 = results[rate]
+            target_line(f"CPU per probe at {rate}/s", f"{cpu * 1000:.4f} ms", "<= 0.05 ms", cpu <= 0.00005)
+            target_line(f"wall p99 at {rate}/s", f"{p99 * 1000:.3f} ms", "<= 1 ms", p99 <= 0.001)
+        target_line("idle CPU, 10 s interval", f"{idle * 100:.3f}%", "<= 0.1%", idle <= 0.001)
+        target_line("added resident memory", f"{added:.2f} MB", "<= 1 MB", added <= 1)
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        remove_scratch_pg(work)
+
+
+if __name__ == "__main__":
+    main()

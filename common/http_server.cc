@@ -96,7 +96,9 @@ absl::Status ParseListen(const std::string& listen, sockaddr_storage* addr, sock
   return absl::OkStatus();
 }
 
-struct Connection {
+}  // namespace
+
+struct HttpServer::Connection {
   int fd = -1;
   absl::Time deadline;
   std::string in;
@@ -104,8 +106,6 @@ struct Connection {
   size_t written = 0;
   bool writing = false;
 };
-
-}  // namespace
 
 ParsedHead ParseRequestHead(absl::string_view data, size_t max_head) {
   // The head ends at an empty line: "\n\n" or "\n\r\n".
@@ -241,10 +241,41 @@ HttpServer::~HttpServer() {
   close(wake_);
 }
 
+// Moves a connection on as far as it can go without waiting: reads what has arrived, answers a
+// whole head, writes what the socket takes. Returns false when the connection is finished (closed).
+bool HttpServer::Advance(Connection& c) {
+  if (!c.writing) {
+    char buf[4096];
+    const ssize_t n = recv(c.fd, buf, sizeof buf, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+    if (n <= 0) {  // the client went away before its request was whole
+      close(c.fd);
+      return false;
+    }
+    c.in.append(buf, static_cast<size_t>(n));
+    ParsedHead head = ParseRequestHead(c.in, options_.max_head);
+    if (std::holds_alternative<std::monostate>(head)) return true;
+    if (const HttpError* e = std::get_if<HttpError>(&head)) {
+      c.out = SerializeResponse({e->status, "text/plain; charset=utf-8", e->reason + "\n"}, false);
+    } else {
+      const HttpRequest& r = std::get<HttpRequest>(head);
+      c.out = SerializeResponse(handler_(r), r.method == "HEAD");
+    }
+    c.in.clear();
+    c.writing = true;
+  }
+  const ssize_t n = send(c.fd, c.out.data() + c.written, c.out.size() - c.written, MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+  if (n > 0) c.written += static_cast<size_t>(n);
+  if (n > 0 && c.written < c.out.size()) return true;
+  if (n > 0) served_.fetch_add(1);
+  close(c.fd);  // Connection: close; the FIN ends the response
+  return false;
+}
+
 void HttpServer::Run() {
   std::vector<Connection> conns;
   std::vector<pollfd> fds;
-  char buf[4096];
   for (;;) {
     const absl::Time now = absl::Now();
     // Out of time: a slow or silent client is dropped (408 if it never finished its head).
@@ -275,6 +306,9 @@ void HttpServer::Run() {
       for (Connection& c : conns) close(c.fd);
       return;
     }
+    for (size_t i = 0; i + 2 < fds.size(); ++i) {
+      if (fds[i + 2].revents != 0 && !Advance(conns[i])) conns[i].fd = -1;
+    }
     if (accepting && (fds[1].revents & POLLIN) != 0) {
       while (conns.size() < options_.max_connections) {
         const int fd = accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -282,42 +316,8 @@ void HttpServer::Run() {
         Connection c;
         c.fd = fd;
         c.deadline = absl::Now() + options_.io_timeout;
-        conns.push_back(std::move(c));
-      }
-    }
-    for (size_t i = 0; i + 2 < fds.size(); ++i) {
-      Connection& c = conns[i];
-      if (fds[i + 2].revents == 0) continue;
-      if (!c.writing) {
-        const ssize_t n = recv(c.fd, buf, sizeof buf, 0);
-        if (n <= 0) {
-          if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-          close(c.fd);  // the client went away before its request was whole
-          c.fd = -1;
-          continue;
-        }
-        c.in.append(buf, static_cast<size_t>(n));
-        ParsedHead head = ParseRequestHead(c.in, options_.max_head);
-        if (std::holds_alternative<std::monostate>(head)) continue;
-        if (const HttpError* e = std::get_if<HttpError>(&head)) {
-          c.out = SerializeResponse({e->status, "text/plain; charset=utf-8", e->reason + "\n"}, false);
-        } else {
-          const HttpRequest& r = std::get<HttpRequest>(head);
-          c.out = SerializeResponse(handler_(r), r.method == "HEAD");
-        }
-        c.in.clear();
-        c.writing = true;
-      }
-      if (c.writing) {
-        const ssize_t n = send(c.fd, c.out.data() + c.written, c.out.size() - c.written, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-        if (n > 0) c.written += static_cast<size_t>(n);
-        if (n <= 0 || c.written == c.out.size()) {
-          if (n > 0) served_.fetch_add(1);
-          shutdown(c.fd, SHUT_WR);
-          close(c.fd);
-          c.fd = -1;
-        }
+        // The request usually came with the connection: answer it now, without another poll.
+        if (Advance(c)) conns.push_back(std::move(c));
       }
     }
     conns.erase(std::remove_if(conns.begin(), conns.end(), [](const Connection& c) { return c.fd < 0; }), conns.end());

@@ -72,8 +72,10 @@ class HttpServer {
   uint64_t served() const { return served_.load(); }  // responses written in full
 
  private:
+  struct Connection;
   HttpServer(int listener, int wake, int port, Handler handler, const Options& options);
   void Run();
+  bool Advance(Connection& c);
 
   const int listener_;
   const int wake_;  // eventfd: the destructor's "stop"

@@ -109,6 +109,11 @@ def exec_probe(targets, runs):
     if subprocess.run(["podman", "image", "exists", IMAGE]).returncode != 0:
         return None, f"{IMAGE} is missing (ctest -L containers makes it)"
     name = f"nsbench{os.getpid()}"
+    # As the container tests run podman: runc, cgroupfs, no default ulimits (../shared/TOOLCHAIN.md).
+    conf = os.path.join(scratch_dir("noshell-hsbench-conf-"), "containers.conf")
+    with open(conf, "w") as f:
+        f.write('[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\n')
+    os.environ["CONTAINERS_CONF"] = conf
     # The toolbox's entrypoint is noshell: the container serves readiness, and stays up for execs.
     run = subprocess.run(["podman", "run", "-d", "--name", name, "--network", "host", IMAGE, "healthcheck",
                           f"--serve=127.0.0.1:{free_port()}"] + targets, capture_output=True, text=True)

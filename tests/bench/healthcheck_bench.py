@@ -9,14 +9,12 @@ wall and CPU time, peak RSS, binary size, and the ratios the issue sets targets 
 usage: healthcheck_bench.py [BIN_DIR] [RUNS]     (default build/release/bin, 40 runs)
 """
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import PGBIN, as_server, free_port, remove_scratch_pg, scratch_dir, target_line  # noqa: E402
+from benchlib import PGBIN, remove_scratch_pg, scratch_dir, start_pg_and_redis, target_line  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release/bin"))
@@ -41,23 +39,9 @@ def measure(argv):
 
 def main():
     work = scratch_dir("noshell-bench-")
-    pg_port, redis_port = free_port(), free_port()
-    pw = os.path.join(work, "pw")
-    with open(pw, "w") as f:
-        f.write("benchpass\n")
-    if os.geteuid() == 0:
-        shutil.chown(pw, "postgres", "postgres")
     redis = None
     try:
-        subprocess.run(as_server([f"{PGBIN}/initdb", "-D", f"{work}/pg", "-U", "app", f"--pwfile={pw}",
-                                  "--auth-host=scram-sha-256", "--auth-local=trust", "--no-sync"]),
-                       check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-l", f"{work}/pg.log", "-w", "-o",
-                                  f"-p {pg_port} -k {work} -c listen_addresses=127.0.0.1"]) + ["start"],
-                       check=True, stdout=subprocess.DEVNULL)
-        redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""],
-                                 stdout=subprocess.DEVNULL)
-        time.sleep(0.3)
+        pg_port, redis_port, redis = start_pg_and_redis(work)
 
         global RUNSTAT
         RUNSTAT = os.path.join(work, "runstat")

@@ -43,11 +43,11 @@ def target_line(what, value, target, ok, width=40):
     print(f"  {what:{width}} {value:>10}   target {target:10} {'met' if ok else 'MISSED'}")
 
 
-def start_pg_and_redis(work):
-    """A throwaway PostgreSQL 15 (user app, password benchpass, SCRAM over TCP on 127.0.0.1) in
-    work/pg and a Redis 7; returns (pg_port, redis_port, redis_process). remove_scratch_pg(work)
-    stops the former; kill the latter."""
-    pg_port, redis_port = free_port(), free_port()
+def start_pg(work, options=""):
+    """A throwaway PostgreSQL 15 in work/pg: user app, password benchpass, SCRAM over TCP on
+    127.0.0.1, plus server `options` ("-c fsync=off"). Returns its port; remove_scratch_pg(work)
+    stops it."""
+    port = free_port()
     pw = os.path.join(work, "pw")
     with open(pw, "w") as f:
         f.write("benchpass\n")
@@ -57,8 +57,14 @@ def start_pg_and_redis(work):
                               "--auth-host=scram-sha-256", "--auth-local=trust", "--no-sync"]),
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-l", f"{work}/pg.log", "-w", "-o",
-                              f"-p {pg_port} -k {work} -c listen_addresses=127.0.0.1"]) + ["start"],
+                              f"-p {port} -k {work} -c listen_addresses=127.0.0.1 {options}"]) + ["start"],
                    check=True, stdout=subprocess.DEVNULL)
+    return port
+
+
+def start_pg_and_redis(work):
+    """start_pg(work) and a Redis 7: returns (pg_port, redis_port, redis_process); kill the last."""
+    pg_port, redis_port = start_pg(work), free_port()
     redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""],
                              stdout=subprocess.DEVNULL)
     time.sleep(0.3)

@@ -15,14 +15,13 @@ CPU ratio, its floor: the login and query plus only the system calls that read t
 usage: migrate_bench.py [BIN_DIR] [RUNS]     (default build/release/bin, 20 runs)
 """
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import PGBIN, as_server, free_port, remove_scratch_pg, scratch_dir, target_line  # noqa: E402
+from benchlib import remove_scratch_pg, scratch_dir, start_pg, target_line  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release/bin"))
@@ -39,19 +38,8 @@ def main():
     if not os.access(DBMATE, os.X_OK):
         sys.exit(f"{DBMATE} is missing: scripts/install-deps.sh installs dbmate from npm")
     work = scratch_dir("noshell-mbench-")
-    port = free_port()
     try:
-        pw = os.path.join(work, "pw")
-        with open(pw, "w") as f:
-            f.write("benchpass\n")
-        if os.geteuid() == 0:
-            shutil.chown(pw, "postgres", "postgres")
-        subprocess.run(as_server([f"{PGBIN}/initdb", "-D", f"{work}/pg", "-U", "app", f"--pwfile={pw}",
-                                  "--auth-host=scram-sha-256", "--auth-local=trust", "--no-sync"]),
-                       check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(as_server([f"{PGBIN}/pg_ctl", "-D", f"{work}/pg", "-l", f"{work}/pg.log", "-w", "-o",
-                                  f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off"]) + ["start"],
-                       check=True, stdout=subprocess.DEVNULL)
+        port = start_pg(work, "-c fsync=off")
         runstat = os.path.join(work, "runstat")
         subprocess.run(["cc", "-O2", "-static", "-o", runstat, os.path.join(ROOT, "tests/bench/runstat.c")], check=True)
         readfiles = os.path.join(work, "readfiles")

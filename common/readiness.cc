@@ -108,6 +108,7 @@ void ReadinessMonitor::Probe(size_t i) {
     absl::MutexLock lock(&mu_);
     TargetReadiness& t = states_[i];
     if (!t.probed || t.status.ok() != s.ok()) t.since = end;
+    if (t.since == end || t.status.message() != s.message()) ++version_;
     t.probed = true;
     t.status = s;
     ++t.probes;
@@ -124,6 +125,16 @@ void ReadinessMonitor::Probe(size_t i) {
 std::vector<TargetReadiness> ReadinessMonitor::Snapshot() const {
   absl::MutexLock lock(&mu_);
   return states_;
+}
+
+HttpResponse ReadinessMonitor::Readyz(bool stopping, bool json) const {
+  absl::MutexLock lock(&rendered_mu_);
+  Rendered& r = readyz_[stopping][json];
+  if (r.version != version_.load()) {
+    absl::MutexLock states_lock(&mu_);
+    r = {version_.load(), RenderReadyz(states_, stopping, json)};
+  }
+  return r.response;
 }
 
 bool ReadinessMonitor::Ready() const {

@@ -6,6 +6,7 @@
 #define NOSHELL_COMMON_READINESS_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -51,6 +52,9 @@ class ReadinessMonitor {
 
   std::vector<TargetReadiness> Snapshot() const;
   bool Ready() const;
+  // RenderReadyz of the current verdicts. The response is kept until a verdict changes (in
+  // practice, for many probes): a probe of /readyz copies it instead of rendering again.
+  HttpResponse Readyz(bool stopping, bool json) const;
 
  private:
   void Probe(size_t i);
@@ -60,6 +64,15 @@ class ReadinessMonitor {
   mutable absl::Mutex mu_;
   std::vector<TargetReadiness> states_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<uint64_t> version_{0};  // changes (under mu_) with what /readyz shows
+  // The kept /readyz responses, under their own lock: mu_ has the probe threads waiting on it, so
+  // each of its unlocks evaluates their conditions. Taken before mu_ when both are.
+  struct Rendered {
+    uint64_t version = ~uint64_t{0};
+    HttpResponse response;
+  };
+  mutable absl::Mutex rendered_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  mutable Rendered readyz_[2][2] ABSL_GUARDED_BY(rendered_mu_);  // [stopping][json]
   std::vector<std::thread> threads_;
 };
 

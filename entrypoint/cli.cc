@@ -21,7 +21,7 @@
 #include "common/http_server.h"
 #include "common/logging.h"
 #include "common/net.h"
-#include "common/openssl_init.h"
+#include "common/process_init.h"
 #include "common/readiness.h"
 #include "common/redact.h"
 #include "common/status_macros.h"
@@ -247,7 +247,7 @@ int SuperviseWithHealth(const EntrypointConfig& c, RunOptions run, std::vector<s
   auto server = HttpServer::Start(c.health_listen, [&state, &monitor](const HttpRequest& r) {
     const bool json = r.query == "format=json";
     const bool stopping = state.stopping.load();
-    if (r.path == "/readyz") return RenderReadyz(monitor.Snapshot(), stopping || !state.running.load(), json);
+    if (r.path == "/readyz") return monitor.Readyz(stopping || !state.running.load(), json);
     if (r.path == "/livez") {
       const bool alive = state.running.load() && !stopping;
       return RenderLivez(alive, stopping ? "stopping" : state.running.load() ? "" : "the app is not running", json);
@@ -335,8 +335,7 @@ int PostgresFirstStartMain(int argc, const char* const* argv, const Env& env) {
 
 int EntrypointMain(int argc, const char* const* argv, const Env& env) {
   if (argc > 1 && std::string(argv[1]) == kPostgresFirstStartMode) return PostgresFirstStartMain(argc, argv, env);
-  IgnoreSigpipe();
-  InitOpenSsl();
+  InitProcess();
   absl::StatusOr<EntrypointConfig> config = ParseEntrypointConfig(argc, argv, env);
   if (!config.ok()) {
     std::fprintf(stderr, "entrypoint: %s\n", ForTerminal(Redactor::Global().Scrub(std::string(config.status().message()))).c_str());

@@ -173,7 +173,12 @@ absl::StatusOr<std::vector<ScriptPart>> SplitPsqlScript(const std::string& sql) 
       parts.emplace_back();
     } else if (command->name == "set" && command->args.size() == 2 && command->args[0] == "ON_ERROR_STOP" &&
                (command->args[1] == "on" || command->args[1] == "1" || command->args[1] == "true")) {
-      // What we always do.
+      // What we always do. Its line stays in the part as an empty one, so the statements after it
+      // keep their line numbers (unless nothing came before it in this part).
+      if (!parts.back().sql.empty()) {
+        parts.back().sql.push_back('\n');
+        continue;
+      }
     } else {
       return absl::InvalidArgumentError(absl::StrCat("line ", line_number, ": psql's \\", command->name,
                                                      " is not supported here (only \\connect DB and \\set ON_ERROR_STOP on are; this is "

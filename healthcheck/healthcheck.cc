@@ -17,8 +17,7 @@
 #include "common/fan_out.h"
 #include "common/flags.h"
 #include "common/json.h"
-#include "common/net.h"
-#include "common/openssl_init.h"
+#include "common/process_init.h"
 #include "common/redact.h"
 #include "common/http_server.h"
 #include "common/readiness.h"
@@ -148,7 +147,7 @@ int ServeReadiness(const HealthcheckConfig& config, std::vector<std::unique_ptr<
   ReadinessMonitor monitor(std::move(checks), options);
   auto server = HttpServer::Start(config.serve, [&monitor](const HttpRequest& r) {
     const bool json = r.query == "format=json";
-    if (r.path == "/readyz") return RenderReadyz(monitor.Snapshot(), false, json);
+    if (r.path == "/readyz") return monitor.Readyz(false, json);
     if (r.path == "/livez") return RenderLivez(true, "", json);
     if (r.path == "/metrics") {
       return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", RenderMetrics(monitor.Snapshot(), "")};
@@ -242,8 +241,7 @@ std::string FormatResults(const std::vector<TargetResult>& results, OutputFormat
 
 int HealthcheckMain(int argc, const char* const* argv, const Env& env) {
   const absl::Time start = absl::Now();
-  IgnoreSigpipe();
-  InitOpenSsl();
+  InitProcess();
   std::string help;
   auto config = ParseHealthcheckArgs(argc, argv, env, &help);
   if (!config.ok()) return UsageError({std::string(config.status().message())}, WantsJson(argc, argv, env), start);

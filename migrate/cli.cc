@@ -15,8 +15,7 @@
 #include "common/check.h"
 #include "common/clock.h"
 #include "common/json.h"
-#include "common/net.h"
-#include "common/openssl_init.h"
+#include "common/process_init.h"
 #include "common/redact.h"
 #include "common/status_macros.h"
 #include "common/target.h"
@@ -291,8 +290,7 @@ absl::Status RunMigrate(const MigrateConfig& config, const Env& env, const Migra
 }
 
 int MigrateMain(int argc, const char* const* argv, const Env& env) {
-  IgnoreSigpipe();
-  InitOpenSsl();
+  InitProcess();
   StartSignalThread();
   absl::StatusOr<MigrateConfig> config = ParseMigrateConfig(argc, argv, env);
   if (!config.ok()) return Fail(config.status(), OutputFormat::kText);

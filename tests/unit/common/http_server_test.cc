@@ -186,16 +186,24 @@ TEST(HttpServerTest, SlowAndGreedyClientsAreCut) {
   EXPECT_THAT(Exchange(port, "GET /readyz HTTP/1.1\r\nHost:"), StartsWith("HTTP/1.1 408 "));
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
   EXPECT_THAT(Exchange(port, absl::StrCat("GET / HTTP/1.1\r\nX: ", std::string(2000, 'a'))), StartsWith("HTTP/1.1 431 "));
-  int a = -1, b = -1;
-  Exchange(port, "", absl::Seconds(1), &a);
-  Exchange(port, "", absl::Seconds(1), &b);
+  // Connections that say nothing wait in the kernel (TCP_DEFER_ACCEPT), not in a slot.
+  int silent_a = -1, silent_b = -1, silent_c = -1;
+  Exchange(port, "", absl::Seconds(1), &silent_a);
+  Exchange(port, "", absl::Seconds(1), &silent_b);
+  Exchange(port, "", absl::Seconds(1), &silent_c);
   absl::SleepFor(absl::Milliseconds(50));
-  // Both slots taken: a third is not served until the first two time out, then it is.
+  const absl::Time served = absl::Now();
+  EXPECT_THAT(Exchange(port, "GET /readyz HTTP/1.1\r\n\r\n", absl::Seconds(3)), StartsWith("HTTP/1.1 200 OK"));
+  EXPECT_LT(absl::Now() - served, absl::Milliseconds(200));
+  // Two that start a head and stop take both slots: a third is not served until they time out.
+  int a = -1, b = -1;
+  Exchange(port, "GET /", absl::Seconds(1), &a);
+  Exchange(port, "GET /", absl::Seconds(1), &b);
+  absl::SleepFor(absl::Milliseconds(50));
   const absl::Time third = absl::Now();
   EXPECT_THAT(Exchange(port, "GET /readyz HTTP/1.1\r\n\r\n", absl::Seconds(3)), StartsWith("HTTP/1.1 200 OK"));
   EXPECT_GE(absl::Now() - third, absl::Milliseconds(200));
-  close(a);
-  close(b);
+  for (int fd : {a, b, silent_a, silent_b, silent_c}) close(fd);
 }
 
 }  // namespace

@@ -80,6 +80,18 @@ TEST(ReadinessMonitorTest, VerdictsComeFromTheBackground) {
   EXPECT_EQ(s[1].status.message(), "connection refused");
   EXPECT_GE(s[1].failures, 3u);
   const absl::Time down_since = s[1].since;
+  // /readyz is rendered once per change and then served as kept; every change shows through.
+  EXPECT_EQ(monitor.Readyz(false, false).status, 503);
+  EXPECT_EQ(monitor.Readyz(false, false).body, RenderReadyz(monitor.Snapshot(), false, false).body);
+  EXPECT_THAT(monitor.Readyz(false, true).body, HasSubstr("\"reason\":\"connection refused\""));
+  {
+    absl::MutexLock lock(&cache->mu);
+    cache->next = absl::DeadlineExceededError("timed out");  // still down, another reason
+  }
+  ASSERT_TRUE(Eventually([&] { return monitor.Snapshot()[1].status.message() == "timed out"; }));
+  EXPECT_THAT(monitor.Readyz(false, false).body, HasSubstr("FAIL redis://cache:6379: timed out"));
+  EXPECT_THAT(monitor.Readyz(false, true).body, HasSubstr("\"reason\":\"timed out\""));
+  EXPECT_EQ(monitor.Snapshot()[1].since, down_since);  // down all along
   {
     absl::MutexLock lock(&cache->mu);
     cache->next = absl::OkStatus();
@@ -87,6 +99,10 @@ TEST(ReadinessMonitorTest, VerdictsComeFromTheBackground) {
   ASSERT_TRUE(Eventually([&] { return monitor.Ready(); }));
   s = monitor.Snapshot();
   EXPECT_GT(s[1].since, down_since);  // it went up: a change
+  EXPECT_EQ(monitor.Readyz(false, false).status, 200);
+  EXPECT_EQ(monitor.Readyz(false, false).body, RenderReadyz(s, false, false).body);
+  EXPECT_EQ(monitor.Readyz(true, false).status, 503);  // stopping
+  EXPECT_EQ(monitor.Readyz(false, true).body, RenderReadyz(s, false, true).body);
   EXPECT_EQ(s[1].buckets[0], s[1].probes);  // every scripted probe is under 5 ms
 }
 

@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "migrate/split.h"
 #include "tests/gzip_for_tests.h"
 #include "tests/status_matchers.h"
 #include "tests/unit/scratch_dir.h"
@@ -76,6 +77,18 @@ TEST(PsqlScriptTest, ConnectCutsTheScriptAndDataStaysData) {
   EXPECT_EQ((*parts)[2].sql, "SELECT 1;\n");
   EXPECT_EQ((*parts)[2].first_line, 13);
   EXPECT_EQ((*parts)[2].connect_to, "");
+
+  // A \set after statements keeps the lines of those after it (found by the migration_file fuzzer).
+  auto set_inside = SplitPsqlScript("SELECT 1;\nCOPY t FROM stdin;\nx\n\\.\n\\set ON_ERROR_STOP on\nSELECT 2;\n");
+  ASSERT_TRUE(set_inside.ok()) << set_inside.status();
+  ASSERT_EQ(set_inside->size(), 1u);
+  EXPECT_EQ((*set_inside)[0].first_line, 1);
+  auto set_statements = SplitSql((*set_inside)[0].sql, (*set_inside)[0].first_line);
+  ASSERT_TRUE(set_statements.ok()) << set_statements.status();
+  ASSERT_EQ(set_statements->size(), 3u);
+  EXPECT_EQ((*set_statements)[0].line, 1);
+  EXPECT_EQ((*set_statements)[1].line, 2);
+  EXPECT_EQ((*set_statements)[2].line, 6);
 
   auto plain = SplitPsqlScript("SELECT 1;\n");
   ASSERT_TRUE(plain.ok());

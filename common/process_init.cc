@@ -1,11 +1,15 @@
-// common/openssl_init.cc — see openssl_init.h.
-#include "common/openssl_init.h"
+// common/process_init.cc — see process_init.h.
+#include "common/process_init.h"
 
 #include <openssl/crypto.h>
 
+#include "absl/synchronization/mutex.h"
+#include "common/net.h"
+
 namespace noshell {
 
-void InitOpenSsl() {
+void InitProcess() {
+  IgnoreSigpipe();
   // The first OPENSSL_init_crypto call decides: with NO_LOAD_CONFIG, libpq's later request to
   // load the configuration is a no-op (the one-time "config" step has already run).
   // (Leave digest and cipher registration alone: certificate verification looks digests up by
@@ -14,6 +18,7 @@ void InitOpenSsl() {
   // thread the deadline abandoned may still be in a TLS handshake (seen as SIGABRT at exit with
   // 200 TLS targets). A process that exits needs no clean-up.
   OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, nullptr);
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
 }  // namespace noshell

@@ -5,9 +5,10 @@
 // Once per run the environment below builds, from this checkout:
 //   - a Debian 12 base image made with debootstrap + podman import (no registry is reachable);
 //   - the toolbox, with the full multi-stage docker/Dockerfile on that base;
-//   - stand-ins for the upstream bases the examples build FROM (tests/containers/stand-in-bases.sh:
-//     distroless static nonroot, redis:7 — the same files, no shell); the postgres example is FROM
-//     scratch and takes Debian's postgresql-15 from the Debian image above in a build stage;
+//   - a stand-in for the distroless base the app example builds FROM (tests/containers/
+//     stand-in-bases.sh: the same files, no shell); the postgres and redis examples are FROM
+//     scratch and take Debian's postgresql-15 and redis-server from the Debian image above in a
+//     build stage;
 //   - the three example images from docker/examples, via their documented build arguments.
 // Needs root, podman, runc, catatonit, debootstrap, docker-compose (scripts/install-deps.sh).
 // Podman here has no systemd, so nothing runs health checks on a timer: the tests run
@@ -202,7 +203,8 @@ class Images : public ::testing::Environment {
     // The postgres example takes the server from a plain Debian 12 image (Debian's postgresql-15,
     // installed in its build stage) instead of the official image, which cannot be pulled here.
     Build(kPostgres, "postgres", {noshell, "SERVER_IMAGE=" + kDebian});
-    Build(kRedis, "redis", {noshell, "REDIS_IMAGE=" + kPrefix + "/redis:7"});
+    // The redis example too: Debian's redis-server (7.0) instead of the official image's.
+    Build(kRedis, "redis", {noshell, "REDIS_IMAGE=" + kDebian});
   }
 
  private:
@@ -293,6 +295,20 @@ TEST(ImagesTest, NoShellAnywhereAndNonRootUsers) {
               "libnoshell_popen.so\n",
               postgres / 1e6);
   EXPECT_LT(postgres, 150'000'000);
+
+  // So is the redis example: redis-server, its libraries and ours (no redis-cli: the health check
+  // is noshell's).
+  const int64_t redis = ImageSize(kRedis);
+  std::vector<std::string> redis_files = ListFiles(kRedis);
+  EXPECT_THAT(redis_files, ::testing::Contains("usr/local/bin/redis-server"));
+  EXPECT_THAT(redis_files, ::testing::Contains("usr/local/bin/noshell"));
+  for (const std::string& f : redis_files) {
+    EXPECT_FALSE(absl::StrContains(f, "redis-cli") || absl::StartsWith(f, "var/lib/dpkg") || absl::StartsWith(f, "usr/bin/") ||
+                 absl::StartsWith(f, "usr/sbin/"))
+        << f;
+  }
+  std::printf("[sizes] example redis image %.2f MB, FROM scratch: redis-server with its libraries and noshell\n", redis / 1e6);
+  EXPECT_LT(redis, 40'000'000);
 }
 
 // ---------------------------------------------------------------------------------------------

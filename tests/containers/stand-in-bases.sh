@@ -2,32 +2,17 @@
 # Makes local stand-ins for the upstream base images the examples build FROM, which cannot be
 # pulled here (no registry): each is a root filesystem imported with `podman import`, holding what
 # the upstream image gives the example and no shell. Run by tests/containers on the host (root).
-# (The postgres example needs none: it is FROM scratch, its server taken in a build stage from a
-# Debian image, docker/examples/postgres/server-rootfs.sh.)
-#   stand-in-bases.sh PREFIX      images PREFIX/distroless-static:nonroot, PREFIX/redis:7
+# (The postgres and redis examples need none: they are FROM scratch, their servers taken in a build
+# stage from a Debian image, docker/examples/*/server-rootfs.sh.)
+#   stand-in-bases.sh PREFIX      image PREFIX/distroless-static:nonroot
 #
 # distroless-static:nonroot  gcr.io/distroless/static-debian12:nonroot: /etc/passwd and /etc/group
 #                            with root, nobody and nonroot (65532), CA certificates, /tmp, user
 #                            65532, workdir /home/nonroot
-# redis:7                    docker.io/library/redis:7-bookworm: redis-server with its libraries,
-#                            user redis (999), /data
 set -euo pipefail
 prefix=${1:?usage: stand-in-bases.sh PREFIX}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-# Copies files and the shared libraries they load (ldd) into a root at the same paths.
-add_with_libs() {
-  local root=$1; shift
-  local f lib
-  for f in "$@"; do
-    mkdir -p "$root$(dirname "$f")"
-    cp -L "$f" "$root$f"
-    for lib in $(ldd "$f" 2>/dev/null | awk '/=> \//{print $3} /^\t\/lib/{print $1}'); do
-      if [ ! -e "$root$lib" ]; then mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; fi
-    done
-  done
-}
 
 etc_files() {  # ROOT, then passwd lines; group lines mirror them
   local root=$1; shift
@@ -64,11 +49,3 @@ chmod 700 "$r/home/nonroot"
 import "$r" "$prefix/distroless-static:nonroot" 'USER=65532:65532' 'WORKDIR=/home/nonroot' \
   'ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'ENV=SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt'
 
-# redis:7
-r=$work/redis
-mkdir -p "$r"
-etc_files "$r" 'redis:x:999:999::/home/redis:/sbin/nologin'
-add_with_libs "$r" /usr/bin/redis-server
-mkdir -p "$r/data"
-chown 999:999 "$r/data"
-import "$r" "$prefix/redis:7" 'ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'WORKDIR=/data' 'CMD=["redis-server"]'

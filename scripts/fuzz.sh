@@ -3,7 +3,8 @@
 # time: first every input that ever crashed it (tests/fuzz/crashes/<target>/, kept for ever as
 # regression inputs), then fuzzing from its seed corpus (tests/fuzz/corpus/<target>/). New corpus
 # entries go to a temp dir; the repository is not modified. A crash fails the run and leaves the
-# input in build/fuzz/artifacts/: add it to tests/fuzz/crashes/<target>/ with the fix.
+# input in build/fuzz/artifacts/run-<time>/ (a directory per run, so an earlier run's find does not
+# fail this one): add it to tests/fuzz/crashes/<target>/ with the fix.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 30; CI runs the default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ targets=(target_parser template migration_file postgres_reply redis_reply http_r
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
-artifacts=build/fuzz/artifacts
+artifacts=build/fuzz/artifacts/run-$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$artifacts"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1,6 +1,7 @@
 // entrypoint/config.cc — see config.h.
 #include "entrypoint/config.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -29,6 +30,9 @@ std::vector<FlagSpec> Specs() {
        "run COMMAND (as --pre-start does) only while PATH does not exist, e.g. initdb on an empty volume; "
        "it must exit 0 and create PATH; repeatable (environment: one per line or ';')",
        true, "\n;"},
+      {"program", "ENTRYPOINT_PROGRAM", "NAME",
+       "a command that starts with an option or a .conf file is NAME's arguments: NAME is put in front, as the official "
+       "images do (`command: --appendonly yes` runs redis-server --appendonly yes)"},
       {"postgres", "ENTRYPOINT_POSTGRES", "BIN_DIR",
        "before the commands, a PostgreSQL first start as the official image's (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB "
        "and their _FILE, POSTGRES_INITDB_ARGS, POSTGRES_INITDB_WALDIR, POSTGRES_HOST_AUTH_METHOD, PGDATA, init scripts), "
@@ -105,6 +109,11 @@ absl::StatusOr<FirstStartSpec> ParseFirstStart(const std::string& spec) {
   return f;
 }
 
+// --program's rule, the official images': a first word that is an option or a config file.
+bool StartsWithOptionsOrConfig(const std::vector<std::string>& argv) {
+  return !argv.empty() && (absl::StartsWith(argv[0], "-") || absl::EndsWith(argv[0], ".conf"));
+}
+
 }  // namespace
 
 absl::StatusOr<EntrypointConfig> ParseEntrypointConfig(int argc, const char* const* argv, const Env& env) {
@@ -121,6 +130,11 @@ absl::StatusOr<EntrypointConfig> ParseEntrypointConfig(int argc, const char* con
   if (c.app.empty()) c.app = flags.positional();
   if (c.app.empty()) return absl::InvalidArgumentError("no command: entrypoint [options] -- COMMAND [ARGS...]");
   if (c.app[0].empty()) return absl::InvalidArgumentError("the command is an empty string");
+  if (flags.Has("program")) {
+    const std::string program = flags.Get("program");
+    if (program.empty()) return absl::InvalidArgumentError("--program: empty (want the program a command of options is for)");
+    if (StartsWithOptionsOrConfig(c.app)) c.app.insert(c.app.begin(), program);
+  }
 
   c.secrets = absl::StrSplit(flags.Get("secrets"), ',', absl::SkipEmpty());
   c.waits = flags.GetAll("wait");

@@ -734,6 +734,32 @@ TEST(PostgresExampleTest, StopIsAFastShutdown) {
   std::printf("[stop] podman stop of the postgres example with a client in pg_sleep(60): %.2f s, exit code 0\n", took);
 }
 
+// The official image's convention (entrypoint --program=redis-server): a command of options, or
+// one that starts with a .conf file, is redis-server's; the rendered config can be that file.
+TEST(RedisExampleTest, ACommandOfOptionsIsTheServers) {
+  Cleanup c;
+  const std::string options = Name("redis-options"), conf = Name("redis-conf");
+  c.Add({"rm", "-f", "-t", "0", options, conf});
+  MustPodman({"run", "-d", "--name", options, kRedis, "--port", "6390", "--save", ""});
+  MustPodman({"run", "-d", "--name", conf, kRedis, "/etc/redis/noshell/redis.conf", "--port", "6391"});
+  for (const auto& [name, port] : {std::pair<std::string, int>{options, 6390}, {conf, 6391}}) {
+    bool up = false;
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (!up && absl::Now() < deadline) {
+      up = Podman({"exec", name, "/usr/local/bin/noshell", "healthcheck", "--timeout=1s", absl::StrCat("redis://127.0.0.1:", port)}).exit_code == 0;
+      if (!up) absl::SleepFor(absl::Milliseconds(100));
+    }
+    EXPECT_TRUE(up) << name << "\n" << Podman({"logs", name}).out << Podman({"logs", name}).err;
+  }
+  // redis-server was put in front of both; the .conf one read the rendered file, the other none.
+  const std::string conf_logs = Podman({"logs", conf}).out + Podman({"logs", conf}).err;
+  const std::string options_logs = Podman({"logs", options}).out + Podman({"logs", options}).err;
+  EXPECT_THAT(conf_logs, HasSubstr("exec redis-server"));
+  EXPECT_THAT(options_logs, HasSubstr("exec redis-server"));
+  EXPECT_THAT(conf_logs, HasSubstr("Configuration loaded"));
+  EXPECT_THAT(options_logs, HasSubstr("no config file specified"));
+}
+
 // Redis loading a dataset answers LOADING: the example's health check says unhealthy until done.
 TEST(RedisExampleTest, UnhealthyWhileLoading) {
   TempDir data;

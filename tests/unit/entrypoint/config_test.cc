@@ -73,6 +73,20 @@ TEST(EntrypointConfigTest, EveryStepsOptions) {
   EXPECT_EQ(c->format, OutputFormat::kJson);
 }
 
+// --program: a command of options (or a .conf first) is that program's, as the official images
+// read `command: --appendonly yes`; any other command is left alone.
+TEST(EntrypointConfigTest, ProgramTakesACommandOfOptions) {
+  EXPECT_THAT(Parse({"--program=redis-server", "--", "--appendonly", "yes"})->app, ElementsAre("redis-server", "--appendonly", "yes"));
+  EXPECT_THAT(Parse({"--program=redis-server", "--", "../test.conf", "--appendonly", "yes"})->app,
+              ElementsAre("redis-server", "../test.conf", "--appendonly", "yes"));
+  EXPECT_THAT(Parse({"--", "-v"}, MapEnv{{"ENTRYPOINT_PROGRAM", "memcached"}})->app, ElementsAre("memcached", "-v"));
+  EXPECT_THAT(Parse({"--program=redis-server", "--", "redis-server", "/etc/redis.conf"})->app, ElementsAre("redis-server", "/etc/redis.conf"));
+  EXPECT_THAT(Parse({"--program=redis-server", "--", "/bin/echo", "-n"})->app, ElementsAre("/bin/echo", "-n"));
+  EXPECT_THAT(Parse({"--program=redis-server", "--", "a.conf.bak"})->app, ElementsAre("a.conf.bak"));
+  EXPECT_THAT(Parse({"--", "--appendonly", "yes"})->app, ElementsAre("--appendonly", "yes"));  // without it: as given
+  EXPECT_THAT(Parse({"--program=", "--", "-v"}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--program")));
+}
+
 TEST(EntrypointConfigTest, PostgresFirstStart) {
   auto c = Parse({"--postgres=/usr/lib/postgresql/15/bin", "--", "postgres"});
   ASSERT_TRUE(c.ok()) << c.status();

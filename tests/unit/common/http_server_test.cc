@@ -152,6 +152,31 @@ TEST(HttpServerTest, AnswersGetAndHeadAndRefusesTheRest) {
   EXPECT_EQ((*server)->served(), 5u);
 }
 
+// A burst: more requests queued at once than the connection table holds, each already whole
+// when accepted. One is accepted per wake-up; every one is answered.
+TEST(HttpServerTest, ABurstIsAnsweredWhole) {
+  HttpServer::Options o;
+  o.max_connections = 4;
+  auto server = HttpServer::Start("127.0.0.1:0", Echo(), o);
+  ASSERT_TRUE(server.ok());
+  const int port = (*server)->port();
+  std::vector<int> fds(48, -1);
+  for (int& fd : fds) Exchange(port, "GET /readyz HTTP/1.1\r\n\r\n", absl::Seconds(1), &fd);  // sent, not read
+  for (int fd : fds) {
+    std::string out;
+    char buf[4096];
+    pollfd p{fd, POLLIN, 0};
+    while (poll(&p, 1, 5000) > 0) {
+      const ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    close(fd);
+    EXPECT_THAT(out, StartsWith("HTTP/1.1 200 OK\r\n"));
+  }
+  EXPECT_EQ((*server)->served(), fds.size());
+}
+
 TEST(HttpServerTest, BadAddressesAreRefusedByName) {
   for (const char* bad : {"8086", "localhost:8086", "127.0.0.1:99999", "[::1:80", "1.2.3:80"}) {
     auto s = HttpServer::Start(bad, Echo());
